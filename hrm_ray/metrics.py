@@ -1,0 +1,34 @@
+"""The metrics every task reports: n, accuracy, macro F1, per-class F1, and ROC/PR AUC for binary tasks."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from sklearn.metrics import accuracy_score, average_precision_score, f1_score, roc_auc_score
+
+
+def classification_metrics(labels: Sequence[str], y_true: np.ndarray, probs: np.ndarray) -> dict:
+    """Metrics for integer labels `y_true` against class probabilities `probs` (n x len(labels))."""
+    y_true = np.asarray(y_true)
+    y_pred = probs.argmax(axis=1)
+    classes = list(range(len(labels)))
+    per_class = f1_score(y_true, y_pred, labels=classes, average=None, zero_division=0)
+    metrics = {
+        "n": int(len(y_true)),
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        # Macro over every declared class, so a class the model never predicts counts as 0, not as absent.
+        "macro_f1": float(np.mean(per_class)),
+        "per_class_f1": {label: float(f1) for label, f1 in zip(labels, per_class)},
+    }
+    if len(labels) == 2:
+        both_present = len(np.unique(y_true)) == 2
+        metrics["roc_auc"] = float(roc_auc_score(y_true, probs[:, 1])) if both_present else None
+        metrics["pr_auc"] = float(average_precision_score(y_true, probs[:, 1])) if both_present else None
+    return metrics
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=-1, keepdims=True)

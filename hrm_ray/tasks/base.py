@@ -1,0 +1,148 @@
+"""What every HR task declares: its labels, how it reads its raw data, how a record becomes model text.
+
+A task is one small module in this package. Text tasks take `{"text": ...}` records; tabular tasks take
+`{"record": {column: value}}` and are serialised as "column: value" lines for the transformer, or used as
+columns by gradient-boosted trees.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from hrm_ray.data import DataError, drop_duplicate_texts, drop_empty_texts, parse_labels, read_table
+
+
+class InputError(ValueError):
+    """A prediction record that does not fit the task; the message names the field."""
+
+
+class Task(ABC):
+    name: str
+    labels: tuple[str, ...]
+    # The metric that picks the best checkpoint and that the acceptance bar is set on.
+    primary_metric: str = "macro_f1"
+    # Files the task reads, relative to the data folder (shared/data layout).
+    data_files: tuple[str, ...]
+    default_learner: str = "transformer"
+    default_max_length: int = 256
+    default_max_chunks: int = 1
+    # For the model card.
+    data_description: str
+    intended_use: str
+    limits: str
+
+    @property
+    def is_binary(self) -> bool:
+        return len(self.labels) == 2
+
+    @abstractmethod
+    def load(self, data_dir: Path) -> pd.DataFrame:
+        """Every row of the task's files as a frame with `text` and `label` (and `group` to split by)."""
+
+    @abstractmethod
+    def record_to_text(self, record: Any) -> str:
+        """Check one prediction record and return the text the model reads."""
+
+    def training_frame(self, data_dir: Path) -> pd.DataFrame:
+        """The rows fit to learn from: no empty texts, no exact duplicates."""
+        frame = drop_empty_texts(self.load(data_dir), self.name)
+        return drop_duplicate_texts(frame, self.name)
+
+    def label_index(self, frame: pd.DataFrame) -> list[int]:
+        lookup = {label: i for i, label in enumerate(self.labels)}
+        return [lookup[label] for label in frame["label"]]
+
+
+class TextTask(Task):
+    """Tasks whose records are `{"text": "..."}`."""
+
+    max_chars: int = 100_000
+
+    def record_to_text(self, record: Any) -> str:
+        if not isinstance(record, dict) or "text" not in record:
+            raise InputError(f"{self.name} expects a record {{\"text\": ...}}, got {_preview(record)}")
+        text = record["text"]
+        if not isinstance(text, str):
+            raise InputError(f"field 'text' must be a string, got {type(text).__name__}")
+        if not text.strip():
+            raise InputError("field 'text' is empty")
+        if len(text) > self.max_chars:
+            raise InputError(f"field 'text' has {len(text)} characters; the limit is {self.max_chars}")
+        return text
+
+
+class TabularTask(Task):
+    """Tasks whose records are `{"record": {column: value}}` rows of an HR table."""
+
+    target_column: str
+    label_map: dict[str, str]
+    # Identifiers and constant columns carry no signal; they are accepted in records and ignored.
+    ignored_columns: tuple[str, ...] = ()
+    feature_columns: tuple[str, ...]
+    numeric_columns: tuple[str, ...]
+
+    def load(self, data_dir: Path) -> pd.DataFrame:
+        path = data_dir / self.data_files[0]
+        table = read_table(path, [self.target_column, *self.feature_columns])
+        labels = parse_labels(table, self.target_column, self.label_map, path)
+        records = table[list(self.feature_columns)]
+        for column in self.numeric_columns:
+            values = pd.to_numeric(records[column].str.strip(), errors="coerce")
+            if values.isna().any():
+                row = int(values.isna().to_numpy().nonzero()[0][0])
+                raise DataError(
+                    f"{path}, line {row + 2}: column {column} has {records[column].iloc[row]!r}; expected a number"
+                )
+        frame = pd.DataFrame({"text": [self.serialise(r) for r in records.to_dict("records")], "label": labels})
+        frame["record"] = records.to_dict("records")
+        return frame
+
+    def record_to_text(self, record: Any) -> str:
+        return self.serialise(self.check_record(record))
+
+    def check_record(self, record: Any) -> dict[str, Any]:
+        if not isinstance(record, dict) or not isinstance(record.get("record"), dict):
+            raise InputError(f"{self.name} expects a record {{\"record\": {{column: value}}}}, got {_preview(record)}")
+        row = record["record"]
+        known = set(self.feature_columns) | set(self.ignored_columns) | {self.target_column}
+        unknown = sorted(set(row) - known)
+        if unknown:
+            raise InputError(f"record has unknown column(s) {unknown}; known columns: {list(self.feature_columns)}")
+        present = [c for c in self.feature_columns if c in row]
+        if not present:
+            raise InputError(f"record has none of the columns {list(self.feature_columns)}")
+        for column in present:
+            value = row[column]
+            if value is not None and not isinstance(value, (str, int, float, bool)):
+                raise InputError(f"record.{column} must be a string or number, got {type(value).__name__}")
+            if column in self.numeric_columns and value not in (None, ""):
+                try:
+                    float(value)
+                except (TypeError, ValueError):
+                    raise InputError(f"record.{column} must be a number, got {value!r}") from None
+        return row
+
+    def serialise(self, row: dict[str, Any]) -> str:
+        """One "Column Name: value" line per known column, in a fixed order; missing columns are left out."""
+        lines = []
+        for column in self.feature_columns:
+            value = row.get(column)
+            if value is None or str(value).strip() == "":
+                continue
+            lines.append(f"{_words(column)}: {str(value).strip().replace('_', ' ')}")
+        return "\n".join(lines)
+
+
+def _words(column: str) -> str:
+    # "YearsSinceLastPromotion" -> "Years Since Last Promotion": the pretrained vocabulary knows the words.
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", column)
+
+
+def _preview(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."

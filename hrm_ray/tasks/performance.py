@@ -1,0 +1,35 @@
+"""Performance evaluation: an employee record -> performance rating 2, 3 or 4 (INX Future Inc.)."""
+
+from __future__ import annotations
+
+from hrm_ray.tasks.base import TabularTask
+
+_NUMERIC = (
+    "Age", "DistanceFromHome", "EmpEducationLevel", "EmpEnvironmentSatisfaction", "EmpHourlyRate",
+    "EmpJobInvolvement", "EmpJobLevel", "EmpJobSatisfaction", "NumCompaniesWorked", "EmpLastSalaryHikePercent",
+    "EmpRelationshipSatisfaction", "TotalWorkExperienceInYears", "TrainingTimesLastYear", "EmpWorkLifeBalance",
+    "ExperienceYearsAtThisCompany", "ExperienceYearsInCurrentRole", "YearsSinceLastPromotion",
+    "YearsWithCurrManager",
+)
+_CATEGORICAL = (
+    "Gender", "EducationBackground", "MaritalStatus", "EmpDepartment", "EmpJobRole", "BusinessTravelFrequency",
+    "OverTime", "Attrition",
+)
+
+
+class Performance(TabularTask):
+    name = "performance"
+    labels = ("2", "3", "4")
+    data_files = ("employee_performance_inx/INX_Future_Inc_Employee_Performance.csv",)
+    target_column = "PerformanceRating"
+    label_map = {"2": "2", "3": "3", "4": "4"}
+    ignored_columns = ("EmpNumber",)
+    feature_columns = _CATEGORICAL + _NUMERIC
+    numeric_columns = _NUMERIC
+    default_max_length = 256
+    data_description = "INX Future Inc. employee performance data (fictitious company, 1,200 employees, ratings 2/3/4)"
+    intended_use = "Understand which factors go with performance ratings; a second opinion in calibration meetings."
+    limits = (
+        "Fictitious data set; ratings reflect one company's process. Never use to set an individual's rating: "
+        "a manager's evidence-based review decides."
+    )

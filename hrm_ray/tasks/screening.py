@@ -1,0 +1,55 @@
+"""Resume screening: resume text -> one of 24 job categories (livecareer.com resumes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from hrm_ray.data import parse_labels, read_table
+from hrm_ray.tasks.base import TextTask
+
+# The mojibake this data set inherited from its PDFs (UTF-8 read as Latin-1), and zero-width spaces.
+_REPAIRS = {"\u00c2\u00a0": " ", "\u00c2 ": " ", "\u00e2\u20ac\u2122": "'", "\u00e2\u20ac\u201c": "-",
+            "\u00e2\u20ac\u201d": "-", "\u00e2\u20ac\u0153": '"', "\u00e2\u20ac": '"', "\u200b": "", "\u00ef\u00bc\u2026": " "}
+
+
+def clean_text(text: str) -> str:
+    for broken, fixed in _REPAIRS.items():
+        text = text.replace(broken, fixed)
+    return text
+
+
+def drop_title_line(text: str) -> str:
+    # The first line is the resume's ALL-CAPS job title, which usually names the category: a label leak.
+    return text.split("\n", 1)[1] if "\n" in text else ""
+
+
+class Screening(TextTask):
+    name = "screening"
+    labels = (
+        "ACCOUNTANT", "ADVOCATE", "AGRICULTURE", "APPAREL", "ARTS", "AUTOMOBILE", "AVIATION", "BANKING", "BPO",
+        "BUSINESS-DEVELOPMENT", "CHEF", "CONSTRUCTION", "CONSULTANT", "DESIGNER", "DIGITAL-MEDIA", "ENGINEERING",
+        "FINANCE", "FITNESS", "HEALTHCARE", "HR", "INFORMATION-TECHNOLOGY", "PUBLIC-RELATIONS", "SALES", "TEACHER",
+    )
+    data_files = ("resume_screening_livecareer_2484/resumes_livecareer_2484.csv.gz",)
+    # Resumes run to ~1,000 tokens (median); 256-token chunks, up to 8 per resume, cover almost all of one.
+    default_max_length = 256
+    default_max_chunks = 8
+    data_description = "2,484 livecareer.com resumes in 24 job categories (text extracted from PDFs), title line removed"
+    intended_use = "Routing incoming resumes to the recruiter team of the matching job family; a human reads every resume."
+    limits = (
+        "English resumes only; categories are livecareer.com's, not a formal taxonomy; small classes "
+        "(BPO, AUTOMOBILE, AGRICULTURE) are the least reliable. Never use to reject a candidate on its own."
+    )
+
+    def load(self, data_dir: Path) -> pd.DataFrame:
+        path = data_dir / self.data_files[0]
+        table = read_table(path, ["ID", "Category", "Resume_text"])
+
+        labels = parse_labels(table, "Category", {label: label for label in self.labels}, path)
+        texts = table["Resume_text"].map(lambda t: clean_text(drop_title_line(t)).strip())
+        return pd.DataFrame({"id": table["ID"], "text": texts, "label": labels})
+
+    def record_to_text(self, record) -> str:
+        return clean_text(super().record_to_text(record))

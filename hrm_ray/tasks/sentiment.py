@@ -1,0 +1,40 @@
+"""Employee feedback sentiment: review text -> negative / neutral / positive (Glassdoor reviews)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from hrm_ray.data import parse_labels, read_table
+from hrm_ray.tasks.base import TextTask
+
+RATING_TO_LABEL = {"1": "negative", "2": "negative", "3": "neutral", "4": "positive", "5": "positive"}
+
+
+def review_text(headline: str, pros: str, cons: str) -> str:
+    parts = [headline.strip(), f"Pros: {pros.strip()}" if pros.strip() else "", f"Cons: {cons.strip()}" if cons.strip() else ""]
+    return "\n".join(part for part in parts if part)
+
+
+class Sentiment(TextTask):
+    name = "sentiment"
+    labels = ("negative", "neutral", "positive")
+    data_files = ("employee_reviews_glassdoor_sample/glassdoor_reviews.csv",)
+    default_max_length = 128  # median review (headline + pros + cons) is ~40 tokens
+    data_description = (
+        "Glassdoor reviews of UK employers (headline, pros, cons); overall rating 1-2 negative, 3 neutral, "
+        "4-5 positive; split by firm so test firms are unseen in training"
+    )
+    intended_use = "Aggregate sentiment of employee feedback (surveys, exit interviews) by team or theme."
+    limits = (
+        "Trained on public reviews of retail, consulting and finance firms; neutral is the hardest class. "
+        "Scores individual texts, not people: do not use it to evaluate an employee."
+    )
+
+    def load(self, data_dir: Path) -> pd.DataFrame:
+        path = data_dir / self.data_files[0]
+        table = read_table(path, ["firm", "overall_rating", "headline", "pros", "cons"])
+        labels = parse_labels(table, "overall_rating", RATING_TO_LABEL, path)
+        texts = [review_text(h, p, c) for h, p, c in zip(table["headline"], table["pros"], table["cons"])]
+        return pd.DataFrame({"text": texts, "label": labels, "group": table["firm"]})

@@ -1,0 +1,1 @@
+"""Training: Ray Train's TorchTrainer (HF Trainer + DeepSpeed inside) or XGBoostTrainer for tabular tasks."""

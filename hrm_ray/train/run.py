@@ -1,0 +1,141 @@
+"""`hrm train`: check the config, run Ray Train, and put the finished model into the registry.
+
+The same function backs the CLI and `jobs/finetune.py`: on a laptop it starts a local Ray; inside a Ray
+job (or with RAY_ADDRESS set) it runs on the cluster. Workers read the data themselves from
+`config.data_dir`, so on a multi-node cluster that path must be visible on every node.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import ray
+import ray.data
+import ray.train
+from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
+
+from hrm_ray.config import ConfigError, TrainConfig
+from hrm_ray.data import resolve_data_dir
+from hrm_ray.model_card import model_card
+from hrm_ray.models import resolve_backbone
+from hrm_ray.registry import is_remote, new_version, publish
+from hrm_ray.tasks import TabularTask, get_task
+from hrm_ray.train.deepspeed_config import deepspeed_config
+
+log = logging.getLogger(__name__)
+LEARNERS = ("transformer", "xgboost")
+
+
+def check_config(config: TrainConfig) -> None:
+    """Fail before any worker starts, with a message that names the bad setting."""
+    task = get_task(config.task)
+    if config.learner not in LEARNERS:
+        raise ConfigError(f"--learner must be one of {LEARNERS}, got {config.learner!r}")
+    if config.learner == "xgboost" and not isinstance(task, TabularTask):
+        raise ConfigError(f"--learner xgboost is for tabular tasks (attrition, performance), not {task.name}")
+    if config.num_workers < 1:
+        raise ConfigError(f"--num-workers must be at least 1, got {config.num_workers}")
+    if config.epochs <= 0 or config.lr <= 0 or config.batch_size < 1:
+        raise ConfigError("--epochs, --lr and --batch-size must be positive")
+    try:
+        deepspeed_config(config.deepspeed, config.offload)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    resolve_data_dir(config.data_dir)
+    if config.learner == "transformer":
+        resolve_backbone(config.model)
+
+
+def _run_name(config: TrainConfig, version: str, runs_root: Path) -> str:
+    """A fresh name per run; --resume reuses the last one, and Ray Train restores its latest checkpoint."""
+    marker = runs_root / f"{config.task}.last_run"
+    if config.resume:
+        if not marker.is_file():
+            raise ConfigError(f"--resume: no earlier run of {config.task} under {runs_root}")
+        return marker.read_text().strip()
+    name = f"{config.task}-{config.learner}-{version}"
+    runs_root.mkdir(parents=True, exist_ok=True)
+    marker.write_text(name)
+    return name
+
+
+def train(config: TrainConfig) -> str:
+    """Train one model as configured; returns where the model folder was published."""
+    check_config(config)
+    task = get_task(config.task)
+    # Workers may run in other folders (Ray jobs): give them absolute paths.
+    config.data_dir = str(Path(config.data_dir).expanduser().resolve())
+    if not is_remote(config.output):
+        config.output = str(Path(config.output).expanduser().resolve())
+    if config.learner == "transformer":
+        config.model = resolve_backbone(config.model) if Path(config.model).expanduser().exists() else config.model
+    version = new_version()
+    runs_root = Path(config.output if not is_remote(config.output) else tempfile.gettempdir()) / ".runs"
+    run_config = RunConfig(
+        name=_run_name(config, version, runs_root),
+        storage_path=config.storage_path or str(runs_root),
+        failure_config=FailureConfig(max_failures=config.max_failures),
+        checkpoint_config=CheckpointConfig(num_to_keep=2),
+    )
+    scaling = ScalingConfig(
+        num_workers=config.num_workers,
+        use_gpu=config.use_gpu,
+        resources_per_worker={"CPU": config.cpus_per_worker, **({"GPU": 1} if config.use_gpu else {})},
+    )
+    if not ray.is_initialized():
+        ray.init(address=os.environ.get("RAY_ADDRESS"), log_to_driver=True)
+
+    if config.learner == "transformer":
+        from ray.train.torch import TorchTrainer
+
+        from hrm_ray.train.transformer_loop import train_loop_per_worker
+
+        trainer = TorchTrainer(
+            train_loop_per_worker, train_loop_config=config.to_dict(), scaling_config=scaling, run_config=run_config
+        )
+    else:
+        trainer = _xgboost_trainer(config, task, scaling, run_config)
+
+    print(f"[hrm] training {task.name} ({config.learner}) with {config.num_workers} worker(s)", flush=True)
+    result = trainer.fit()
+    if result.error:
+        raise result.error
+    with result.checkpoint.as_directory() as checkpoint_dir, tempfile.TemporaryDirectory() as staging:
+        model_dir = Path(staging) / version
+        shutil.copytree(Path(checkpoint_dir) / "model", model_dir)
+        metrics = json.loads((model_dir / "metrics.json").read_text())
+        config.save(model_dir / "hrm_config.yaml")
+        (model_dir / "README.md").write_text(model_card(task, config, metrics, version))
+        location = publish(model_dir, config.output, task.name, version)
+    print(f"[hrm] saved {location}", flush=True)
+    print(f"[hrm] test metrics {json.dumps({k: v for k, v in metrics.items() if k != 'per_class_f1'})}", flush=True)
+    return location
+
+
+def _xgboost_trainer(config: TrainConfig, task, scaling: ScalingConfig, run_config: RunConfig):
+    from ray.train.xgboost import XGBoostTrainer
+
+    from hrm_ray.tabular_features import encode, feature_schema
+    from hrm_ray.train.splits import task_splits
+    from hrm_ray.train.xgboost_loop import LABEL, train_loop_per_worker
+
+    splits = task_splits(task, config)
+    schema = feature_schema(task, splits["train"]["record"].tolist())
+
+    def dataset(name: str):
+        frame = encode(splits[name]["record"].tolist(), schema)
+        frame[LABEL] = task.label_index(splits[name])
+        return ray.data.from_pandas(frame)
+
+    return XGBoostTrainer(
+        train_loop_per_worker,
+        train_loop_config={"config": config.to_dict(), "schema": schema},
+        scaling_config=scaling,
+        run_config=run_config,
+        datasets={"train": dataset("train"), "validation": dataset("validation")},
+    )
