@@ -49,9 +49,10 @@ class TrainConfig:
     offload: bool = False  # ZeRO optimizer (and, for stage 3, parameter) offload to CPU memory
     bf16: bool | None = None  # None: on for GPU, off on CPU (the CPU path is verified in fp32)
 
-    # Optimisation. batch_size is per worker.
-    epochs: float = 3.0
-    lr: float = 5e-5
+    # Optimisation. batch_size is per worker. None takes the task's default (sized so a full-data run
+    # fits in 30 minutes on a 2-core CPU); the resolved values are what hrm_config.yaml records.
+    epochs: float | None = None
+    lr: float | None = None
     batch_size: int = 16
     weight_decay: float = 0.01
     warmup_ratio: float = 0.1

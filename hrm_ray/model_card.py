@@ -16,7 +16,7 @@ def model_card(task: Task, config: TrainConfig, metrics: dict, version: str) -> 
             "model = AutoModelForSequenceClassification.from_pretrained(FOLDER)\n"
             "tokenizer = AutoTokenizer.from_pretrained(FOLDER)\n```"
         )
-        backbone = f"fine-tuned from `{config.model}`, max length {config.max_length or task.default_max_length} tokens"
+        backbone = f"fine-tuned from `{config.model}`, chunks of {config.max_length} tokens, up to {config.max_chunks} per text (logits averaged)"
     else:
         how_to_load = "```python\nimport xgboost\nbooster = xgboost.Booster(model_file=FOLDER + '/model.json')\n```"
         backbone = "XGBoost gradient-boosted trees on one-hot encoded columns (`feature_schema.json`)"

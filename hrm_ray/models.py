@@ -34,6 +34,20 @@ def resolve_backbone(name: str) -> str:
     return name  # a Hugging Face hub id; loading it needs hub access or a filled HF cache
 
 
+def check_backbone(name: str) -> None:
+    """Fail early, with a clear message, on a backbone that cannot be loaded here."""
+    from transformers import AutoConfig
+
+    source = resolve_backbone(name)
+    try:
+        AutoConfig.from_pretrained(source)
+    except (OSError, ValueError) as error:
+        raise ModelNotFoundError(
+            f"cannot load model {name!r}: {str(error).splitlines()[0]} (offline machines need a local folder "
+            "or a filled Hugging Face cache)"
+        ) from None
+
+
 def load_classifier(name: str, labels: tuple[str, ...]):
     """Tokenizer and a sequence-classification model with `labels` as its label map (new head if needed)."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer

@@ -31,6 +31,8 @@ class Task(ABC):
     default_learner: str = "transformer"
     default_max_length: int = 256
     default_max_chunks: int = 1
+    default_epochs: float = 3.0
+    default_lr: float = 5e-5
     # For the model card.
     data_description: str
     intended_use: str

@@ -33,9 +33,12 @@ class Screening(TextTask):
         "FINANCE", "FITNESS", "HEALTHCARE", "HR", "INFORMATION-TECHNOLOGY", "PUBLIC-RELATIONS", "SALES", "TEACHER",
     )
     data_files = ("resume_screening_livecareer_2484/resumes_livecareer_2484.csv.gz",)
-    # Resumes run to ~1,000 tokens (median); 256-token chunks, up to 8 per resume, cover almost all of one.
-    default_max_length = 256
+    # Resumes run to ~1,000 tokens (median). 128-token chunks, up to 8 per resume, cover most of one at
+    # inference, and train ~2x faster than 256-token chunks, which buys the epochs the 24 classes need.
+    default_max_length = 128
     default_max_chunks = 8
+    default_epochs = 5.0
+    default_lr = 1e-4
     data_description = "2,484 livecareer.com resumes in 24 job categories (text extracted from PDFs), title line removed"
     intended_use = "Routing incoming resumes to the recruiter team of the matching job family; a human reads every resume."
     limits = (

@@ -22,7 +22,7 @@ from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
 from hrm_ray.config import ConfigError, TrainConfig
 from hrm_ray.data import resolve_data_dir
 from hrm_ray.model_card import model_card
-from hrm_ray.models import resolve_backbone
+from hrm_ray.models import check_backbone, resolve_backbone
 from hrm_ray.registry import is_remote, new_version, publish
 from hrm_ray.tasks import TabularTask, get_task
 from hrm_ray.train.deepspeed_config import deepspeed_config
@@ -46,9 +46,10 @@ def check_config(config: TrainConfig) -> None:
         deepspeed_config(config.deepspeed, config.offload)
     except ValueError as error:
         raise ConfigError(str(error)) from None
-    resolve_data_dir(config.data_dir)
+    # Read the data once here: a malformed row fails now, naming its line, not later inside every worker.
+    task.training_frame(resolve_data_dir(config.data_dir))
     if config.learner == "transformer":
-        resolve_backbone(config.model)
+        check_backbone(config.model)
 
 
 def _run_name(config: TrainConfig, version: str, runs_root: Path) -> str:
@@ -64,8 +65,18 @@ def _run_name(config: TrainConfig, version: str, runs_root: Path) -> str:
     return name
 
 
+def resolve_task_defaults(config: TrainConfig) -> None:
+    """Fill the settings left to the task, so workers and the saved hrm_config.yaml see concrete values."""
+    task = get_task(config.task)
+    config.epochs = config.epochs or task.default_epochs
+    config.lr = config.lr or task.default_lr
+    config.max_length = config.max_length or task.default_max_length
+    config.max_chunks = config.max_chunks or task.default_max_chunks
+
+
 def train(config: TrainConfig) -> str:
     """Train one model as configured; returns where the model folder was published."""
+    resolve_task_defaults(config)
     check_config(config)
     task = get_task(config.task)
     # Workers may run in other folders (Ray jobs): give them absolute paths.

@@ -13,6 +13,7 @@ for backbones that do not fit one device.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -24,6 +25,7 @@ from ray.train.huggingface.transformers import RayTrainReportCallback, prepare_t
 from transformers import (
     DataCollatorWithPadding,
     EarlyStoppingCallback,
+    PrinterCallback,
     Trainer,
     TrainerCallback,
     TrainingArguments,
@@ -45,7 +47,7 @@ class ProgressPrinter(TrainerCallback):
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         if state.is_world_process_zero and logs:
-            shown = {k: round(v, 4) if isinstance(v, float) else v for k, v in logs.items()}
+            shown = " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in logs.items())
             print(f"[hrm] epoch {state.epoch or 0:.2f} step {state.global_step}/{state.max_steps} {shown}", flush=True)
 
 
@@ -68,8 +70,7 @@ def train_loop_per_worker(config_dict: dict) -> None:
     torch.manual_seed(config.seed)
     if not config.use_gpu:
         torch.set_num_threads(config.cpus_per_worker)
-    max_length = config.max_length or task.default_max_length
-    max_chunks = config.max_chunks or task.default_max_chunks
+    max_length, max_chunks = config.max_length, config.max_chunks  # filled in by resolve_task_defaults
 
     # ---- setup ----
     splits = task_splits(task, config)
@@ -94,6 +95,8 @@ def train_loop_per_worker(config_dict: dict) -> None:
         return compute
 
     bf16 = config.use_gpu if config.bf16 is None else config.bf16
+    world_size = ray.train.get_context().get_world_size()
+    steps_per_epoch = max(1, math.ceil(len(train_set) / (config.batch_size * world_size)))
     output_dir = Path(tempfile.gettempdir()) / "hrm_train" / ray.train.get_context().get_experiment_name()
     args = TrainingArguments(
         output_dir=str(output_dir),
@@ -112,7 +115,7 @@ def train_loop_per_worker(config_dict: dict) -> None:
         metric_for_best_model=task.primary_metric,
         greater_is_better=True,
         logging_strategy="steps",
-        logging_steps=10,
+        logging_steps=max(1, min(50, steps_per_epoch // 4)),  # a few loss points per epoch
         train_sampling_strategy="group_by_length",  # batches of similar length: less padding, ~2x on CPU
         deepspeed=deepspeed_config(config.deepspeed, config.offload),
         use_cpu=not config.use_gpu,  # without it accelerate sees world_size 1 on CPU (STACK.md gotcha 1)
@@ -140,15 +143,16 @@ def train_loop_per_worker(config_dict: dict) -> None:
         compute_metrics=pooled_metrics(eval_set),
         callbacks=callbacks,
     )
+    trainer.remove_callback(PrinterCallback)  # ProgressPrinter says the same with epoch and step
     trainer = prepare_trainer(trainer)
 
     # ---- train ----
     if checkpoint is not None:
         with checkpoint.as_directory() as restored:
             print(f"[hrm] resuming from checkpoint {restored}", flush=True)
-            trainer.train(resume_from_checkpoint=str(Path(restored) / "checkpoint"))
+            train_output = trainer.train(resume_from_checkpoint=str(Path(restored) / "checkpoint"))
     else:
-        trainer.train()
+        train_output = trainer.train()
 
     # ---- test (best checkpoint is loaded at the end of training) ----
     trainer.compute_metrics = None
@@ -167,6 +171,16 @@ def train_loop_per_worker(config_dict: dict) -> None:
             tokenizer.save_pretrained(str(model_dir))
             (model_dir / "metrics.json").write_text(json.dumps(test_metrics, indent=2))
             (model_dir / "training_log.json").write_text(json.dumps(trainer.state.log_history, indent=1))
+            run_info = {
+                "world_size": world_size,
+                "resumed_from_checkpoint": checkpoint is not None,
+                "train_rows": len(train_set),
+                "max_length": max_length,
+                "max_chunks": max_chunks,
+                "best_checkpoint_step": int(trainer.state.best_global_step or 0),
+                **train_output.metrics,
+            }
+            (model_dir / "run_info.json").write_text(json.dumps(run_info, indent=2))
             final_checkpoint = ray.train.Checkpoint.from_directory(tmp)
         elif config.deepspeed == 3:
             trainer.save_model(str(Path(tmp) / FINAL_MODEL_DIR))  # ZeRO-3 gathers weights from every rank

@@ -1,0 +1,146 @@
+"""The `hrm` console script: train, evaluate and predict with HR task models.
+
+    hrm train sentiment --max-train-samples 400 --epochs 1
+    hrm evaluate sentiment --model models/sentiment/latest --data-dir ../shared/data --split all
+    hrm predict sentiment --model models/sentiment/latest --input reviews.jsonl --output scored.jsonl
+
+Errors in what the user gave (unknown task, missing folder, malformed row) print one line naming the
+problem and exit with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from hrm_ray.config import ConfigError, TrainConfig
+from hrm_ray.data import DataError
+from hrm_ray.models import ModelNotFoundError
+from hrm_ray.predict import PredictError
+from hrm_ray.registry import RegistryError
+from hrm_ray.tasks import TASKS, InputError, UnknownTaskError
+
+USER_ERRORS = (ConfigError, DataError, ModelNotFoundError, PredictError, RegistryError, InputError, UnknownTaskError)
+
+# Flags of `hrm train` and the TrainConfig field each sets; defaults live in TrainConfig.
+TRAIN_FLAGS = {
+    "--data-dir": ("data_dir", str, "folder laid out like shared/data (default: $HRM_DATA_DIR)"),
+    "--model": ("model", str, "backbone: 'minilm' (packaged), a Hugging Face id or a local folder"),
+    "--learner": ("learner", str, "transformer or xgboost (tabular tasks); default: the task's own"),
+    "--num-workers": ("num_workers", int, "Ray Train workers (default 2)"),
+    "--deepspeed": ("deepspeed", int, "ZeRO stage: 0 (plain DDP), 2 (default) or 3"),
+    "--epochs": ("epochs", float, "training epochs (default 3)"),
+    "--lr": ("lr", float, "peak learning rate of AdamW (default 5e-5)"),
+    "--batch-size": ("batch_size", int, "per-worker batch size (default 16)"),
+    "--max-length": ("max_length", int, "tokens per chunk (default: the task's)"),
+    "--max-chunks": ("max_chunks", int, "chunks read per text (default: the task's)"),
+    "--max-train-samples": ("max_train_samples", int, "train on a stratified subset of this many rows"),
+    "--output": ("output", str, "model registry root, a folder or s3://... (default models/)"),
+    "--storage-path": ("storage_path", str, "Ray Train checkpoint storage, a folder or s3://..."),
+    "--seed": ("seed", int, "training seed (the data split is fixed)"),
+}
+TRAIN_SWITCHES = {
+    "--use-gpu": ("use_gpu", "train on GPUs (NCCL, bf16)"),
+    "--offload": ("offload", "DeepSpeed ZeRO offload to CPU memory"),
+    "--resume": ("resume", "resume the last interrupted run of this task from its checkpoint"),
+}
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("task", choices=list(TASKS), help="the HR task")
+    parser.add_argument("--config", help="YAML config file (a saved hrm_config.yaml works)")
+    for flag, (_, kind, text) in TRAIN_FLAGS.items():
+        parser.add_argument(flag, type=kind, help=text)
+    for flag, (_, text) in TRAIN_SWITCHES.items():
+        parser.add_argument(flag, action="store_true", default=None, help=text)
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override any config field, dotted for sections: --set xgboost.max_depth=3")
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """Defaults, then --config, then flags, then --set: later wins."""
+    from hrm_ray.tasks import get_task
+
+    config = TrainConfig.from_yaml(args.config) if args.config else TrainConfig()
+    config.task = args.task
+    if not args.config:
+        config.learner = get_task(args.task).default_learner
+    for flag, (field_name, *_rest) in {**TRAIN_FLAGS, **TRAIN_SWITCHES}.items():
+        value = getattr(args, flag.lstrip("-").replace("-", "_"))
+        if value is not None:
+            config.set(field_name, value)
+    config.apply_overrides(args.set)
+    return config
+
+
+def _train(args) -> None:
+    from hrm_ray.train.run import train
+
+    train(config_from_args(args))
+
+
+def _evaluate(args) -> None:
+    from hrm_ray.evaluate import evaluate
+
+    metrics = evaluate(args.model, args.data_dir, args.split)
+    if metrics["task"] != args.task:
+        raise ConfigError(f"model {args.model} was trained for {metrics['task']!r}, not {args.task!r}")
+    text = json.dumps(metrics, indent=2)
+    if args.output:
+        Path(args.output).write_text(text + "\n")
+    print(text)
+
+
+def _predict(args) -> None:
+    from hrm_ray.predict import predict_file
+
+    count = predict_file(args.task, args.model, args.input, args.output, num_actors=args.num_actors)
+    print(f"[hrm] wrote {count} predictions to {args.output}", file=sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hrm", description="Fine-tune and use HR task models on Ray.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="fine-tune a task model with Ray Train (+ DeepSpeed)")
+    add_train_arguments(train)
+    train.set_defaults(run=_train)
+
+    evaluate = commands.add_parser("evaluate", help="print a model's metrics as JSON")
+    evaluate.add_argument("task", choices=list(TASKS))
+    evaluate.add_argument("--model", required=True, help="model folder, or a registry task folder (uses latest)")
+    evaluate.add_argument("--data-dir", default=os.environ.get("HRM_DATA_DIR", "data"))
+    evaluate.add_argument("--split", default="test", choices=["test", "validation", "all"],
+                          help="'all' scores every row of every file the task reads in --data-dir")
+    evaluate.add_argument("--output", help="also write the metrics JSON here")
+    evaluate.set_defaults(run=_evaluate)
+
+    predict = commands.add_parser("predict", help="batch inference over a JSONL file with Ray Data")
+    predict.add_argument("task", choices=list(TASKS))
+    predict.add_argument("--model", required=True)
+    predict.add_argument("--input", required=True, help="JSONL: one record per line, e.g. {\"text\": ...}")
+    predict.add_argument("--output", required=True, help="JSONL: one prediction per input line, in order")
+    predict.add_argument("--num-actors", type=int, default=1, help="scoring actors (one model copy each)")
+    predict.set_defaults(run=_predict)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="[hrm] %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except USER_ERRORS as error:
+        print(f"hrm: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Bad input to the CLI: one line that names the problem, exit status 2, no traceback, no Ray started."""
+
+import pandas as pd
+import pytest
+
+from hrm_ray.cli import build_parser, config_from_args, main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    return code, capsys.readouterr().err
+
+
+def test_unknown_task_is_named(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "payroll"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'payroll'" in capsys.readouterr().err
+
+
+def test_missing_data_folder_is_named(capsys, tmp_path):
+    code, err = run(capsys, "train", "sentiment", "--data-dir", str(tmp_path / "no-such-data"))
+    assert code == 2
+    assert "data folder not found" in err and "no-such-data" in err
+    assert "Traceback" not in err
+
+
+def test_malformed_row_fails_before_any_worker_starts(capsys, tmp_path, data_dir):
+    relative = "employee_performance_inx/INX_Future_Inc_Employee_Performance.csv"
+    (tmp_path / relative).parent.mkdir(parents=True)
+    table = pd.read_csv(data_dir / relative, dtype=str)
+    table.loc[9, "PerformanceRating"] = "excellent"
+    table.to_csv(tmp_path / relative, index=False)
+    code, err = run(capsys, "train", "performance", "--data-dir", str(tmp_path))
+    assert code == 2
+    assert "line 11: column PerformanceRating has 'excellent'" in err
+
+
+def test_missing_model_folder_is_named(capsys, data_dir):
+    code, err = run(capsys, "train", "sentiment", "--data-dir", str(data_dir), "--model", "./no-such-model")
+    assert code == 2 and "model folder not found: ./no-such-model" in err
+
+
+def test_unreachable_hub_model_is_a_clear_error(capsys, data_dir, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    code, err = run(capsys, "train", "sentiment", "--data-dir", str(data_dir), "--model", "nobody/no-such-model")
+    assert code == 2 and "cannot load model 'nobody/no-such-model'" in err
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--learner", "xgboost"], "--learner xgboost is for tabular tasks"),
+        (["--deepspeed", "1"], "--deepspeed must be one of"),
+        (["--num-workers", "0"], "--num-workers must be at least 1"),
+        (["--set", "warmup=3"], "unknown config key: warmup"),
+    ],
+)
+def test_bad_training_settings_are_named(capsys, data_dir, flags, message):
+    code, err = run(capsys, "train", "sentiment", "--data-dir", str(data_dir), *flags)
+    assert code == 2 and message in err
+
+
+def test_flags_override_config_file_and_set_overrides_flags(tmp_path):
+    (tmp_path / "c.yaml").write_text("task: sentiment\nlr: 0.001\nbatch_size: 4\nxgboost:\n  max_depth: 9\n")
+    args = build_parser().parse_args(
+        ["train", "attrition", "--config", str(tmp_path / "c.yaml"), "--batch-size", "8", "--set", "batch_size=12", "--use-gpu"]
+    )
+    config = config_from_args(args)
+    assert (config.task, config.lr, config.batch_size, config.use_gpu, config.xgboost.max_depth) == ("attrition", 0.001, 12, True, 9)
+
+
+def test_evaluate_and_predict_name_a_missing_model(capsys, tmp_path, data_dir):
+    code, err = run(capsys, "evaluate", "sentiment", "--model", str(tmp_path / "gone"), "--data-dir", str(data_dir))
+    assert code == 2 and "model folder not found" in err
+    code, err = run(capsys, "predict", "sentiment", "--model", str(tmp_path / "gone"), "--input", "x", "--output", "y")
+    assert code == 2 and "model folder not found" in err
