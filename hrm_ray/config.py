@@ -53,7 +53,7 @@ class TrainConfig:
     # fits in 30 minutes on a 2-core CPU); the resolved values are what hrm_config.yaml records.
     epochs: float | None = None
     lr: float | None = None
-    batch_size: int = 16
+    batch_size: int | None = None
     weight_decay: float = 0.01
     warmup_ratio: float = 0.1
     early_stopping_patience: int = 2

@@ -15,6 +15,7 @@ import ray
 
 from hrm_ray.config import TrainConfig
 from hrm_ray.predictor import Predictor
+from hrm_ray.ray_session import ensure_ray
 from hrm_ray.registry import resolve_model_dir
 from hrm_ray.tasks import InputError, get_task
 
@@ -60,8 +61,7 @@ class _ScoringActor:
 def predict_file(task_name: str, model: str, input_path: str, output_path: str, num_actors: int = 1, batch_size: int = 64) -> int:
     predictor_dir = _model_dir(model, task_name)
     records = read_records(Path(input_path), task_name)
-    if not ray.is_initialized():
-        ray.init()
+    ensure_ray()
     # Records travel as JSON strings: nested dicts of mixed types do not survive Arrow's schema inference.
     dataset = ray.data.from_pandas(pd.DataFrame({ROW: range(len(records)), "record": [json.dumps(r) for r in records]}))
     scored = dataset.map_batches(

@@ -24,7 +24,8 @@ def ray_session():
     """Start Ray once (5-7 s); every test that trains or predicts shares it."""
     import ray
 
-    ray.init(num_cpus=max(2, os.cpu_count() or 2), include_dashboard=False, log_to_driver=True)
+    os.environ.setdefault("RAY_TRAIN_ENABLE_PRINT_PATCH", "0")  # as hrm_ray.ray_session.ensure_ray does
+    ray.init(num_cpus=max(2, os.cpu_count() or 2), include_dashboard=False)
     yield ray
     ray.shutdown()
 

@@ -33,6 +33,7 @@ class Task(ABC):
     default_max_chunks: int = 1
     default_epochs: float = 3.0
     default_lr: float = 5e-5
+    default_batch_size: int = 16
     # For the model card.
     data_description: str
     intended_use: str

@@ -8,26 +8,21 @@ job (or with RAY_ADDRESS set) it runs on the cluster. Workers read the data them
 from __future__ import annotations
 
 import json
-import logging
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
-import ray
-import ray.data
-import ray.train
 from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
 
 from hrm_ray.config import ConfigError, TrainConfig
 from hrm_ray.data import resolve_data_dir
 from hrm_ray.model_card import model_card
 from hrm_ray.models import check_backbone, resolve_backbone
+from hrm_ray.ray_session import ensure_ray
 from hrm_ray.registry import is_remote, new_version, publish
 from hrm_ray.tasks import TabularTask, get_task
 from hrm_ray.train.deepspeed_config import deepspeed_config
 
-log = logging.getLogger(__name__)
 LEARNERS = ("transformer", "xgboost")
 
 
@@ -70,6 +65,7 @@ def resolve_task_defaults(config: TrainConfig) -> None:
     task = get_task(config.task)
     config.epochs = config.epochs or task.default_epochs
     config.lr = config.lr or task.default_lr
+    config.batch_size = config.batch_size or task.default_batch_size
     config.max_length = config.max_length or task.default_max_length
     config.max_chunks = config.max_chunks or task.default_max_chunks
 
@@ -98,8 +94,7 @@ def train(config: TrainConfig) -> str:
         use_gpu=config.use_gpu,
         resources_per_worker={"CPU": config.cpus_per_worker, **({"GPU": 1} if config.use_gpu else {})},
     )
-    if not ray.is_initialized():
-        ray.init(address=os.environ.get("RAY_ADDRESS"), log_to_driver=True)
+    ensure_ray()
 
     if config.learner == "transformer":
         from ray.train.torch import TorchTrainer
@@ -123,6 +118,9 @@ def train(config: TrainConfig) -> str:
         config.save(model_dir / "hrm_config.yaml")
         (model_dir / "README.md").write_text(model_card(task, config, metrics, version))
         location = publish(model_dir, config.output, task.name, version)
+    if not config.storage_path:
+        # The run's checkpoints only matter for resuming it; once its model is published they are dead weight.
+        shutil.rmtree(Path(run_config.storage_path) / run_config.name, ignore_errors=True)
     print(f"[hrm] saved {location}", flush=True)
     print(f"[hrm] test metrics {json.dumps({k: v for k, v in metrics.items() if k != 'per_class_f1'})}", flush=True)
     return location
@@ -131,22 +129,15 @@ def train(config: TrainConfig) -> str:
 def _xgboost_trainer(config: TrainConfig, task, scaling: ScalingConfig, run_config: RunConfig):
     from ray.train.xgboost import XGBoostTrainer
 
-    from hrm_ray.tabular_features import encode, feature_schema
+    from hrm_ray.tabular_features import feature_schema
     from hrm_ray.train.splits import task_splits
-    from hrm_ray.train.xgboost_loop import LABEL, train_loop_per_worker
+    from hrm_ray.train.xgboost_loop import train_loop_per_worker
 
-    splits = task_splits(task, config)
-    schema = feature_schema(task, splits["train"]["record"].tolist())
-
-    def dataset(name: str):
-        frame = encode(splits[name]["record"].tolist(), schema)
-        frame[LABEL] = task.label_index(splits[name])
-        return ray.data.from_pandas(frame)
-
+    # The categories seen in training, fixed here so every worker one-hot encodes the same columns.
+    schema = feature_schema(task, task_splits(task, config)["train"]["record"].tolist())
     return XGBoostTrainer(
         train_loop_per_worker,
         train_loop_config={"config": config.to_dict(), "schema": schema},
         scaling_config=scaling,
         run_config=run_config,
-        datasets={"train": dataset("train"), "validation": dataset("validation")},
     )

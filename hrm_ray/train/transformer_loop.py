@@ -15,13 +15,16 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 import ray.train
 import torch
 from ray.train.huggingface.transformers import RayTrainReportCallback, prepare_trainer
+from torch.utils.data import SequentialSampler
 from transformers import (
     DataCollatorWithPadding,
     EarlyStoppingCallback,
@@ -42,6 +45,17 @@ from hrm_ray.train.splits import task_splits
 FINAL_MODEL_DIR = "model"
 
 
+class ChunkTrainer(Trainer):
+    """Length-grouped batches for training only.
+
+    The stock Trainer also length-groups evaluation batches when `train_sampling_strategy` asks for it,
+    which shuffles the prediction order; pooling chunk logits per text needs them in dataset order.
+    """
+
+    def _get_eval_sampler(self, eval_dataset):
+        return SequentialSampler(eval_dataset) if self.args.world_size <= 1 else None  # None: sharded in order
+
+
 class ProgressPrinter(TrainerCallback):
     """One line per log event on rank 0, so `hrm train` and `ray job logs` show how a run goes."""
 
@@ -49,6 +63,22 @@ class ProgressPrinter(TrainerCallback):
         if state.is_world_process_zero and logs:
             shown = " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in logs.items())
             print(f"[hrm] epoch {state.epoch or 0:.2f} step {state.global_step}/{state.max_steps} {shown}", flush=True)
+
+
+class EpochTimer(TrainerCallback):
+    """Seconds spent in training epochs, evaluation and checkpointing excluded: the fair throughput clock."""
+
+    def __init__(self):
+        self.seconds = 0.0
+        self.epochs = 0
+        self._started = 0.0
+
+    def on_epoch_begin(self, args, state, control, **kwargs):
+        self._started = time.perf_counter()
+
+    def on_epoch_end(self, args, state, control, **kwargs):
+        self.seconds += time.perf_counter() - self._started
+        self.epochs += 1
 
 
 class CrashOnce(TrainerCallback):
@@ -126,15 +156,17 @@ def train_loop_per_worker(config_dict: dict) -> None:
         disable_tqdm=True,
         dataloader_num_workers=0,
     )
+    timer = EpochTimer()
     callbacks = [
         EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience),
         RayTrainReportCallback(),
         ProgressPrinter(),
+        timer,
     ]
     checkpoint = ray.train.get_checkpoint()
     if config.fault_injection_step and checkpoint is None:
         callbacks.append(CrashOnce(config.fault_injection_step))
-    trainer = Trainer(
+    trainer = ChunkTrainer(
         model=model,
         args=args,
         train_dataset=train_set,
@@ -178,6 +210,10 @@ def train_loop_per_worker(config_dict: dict) -> None:
                 "max_length": max_length,
                 "max_chunks": max_chunks,
                 "best_checkpoint_step": int(trainer.state.best_global_step or 0),
+                # Epochs run in this attempt and their samples/s, all workers together (each epoch reads the
+                # train set once across them), evaluation and checkpointing excluded.
+                "timed_epochs": timer.epochs,
+                "train_samples_per_second_excluding_eval": len(train_set) * timer.epochs / max(timer.seconds, 1e-9),
                 **train_output.metrics,
             }
             (model_dir / "run_info.json").write_text(json.dumps(run_info, indent=2))
@@ -185,3 +221,6 @@ def train_loop_per_worker(config_dict: dict) -> None:
         elif config.deepspeed == 3:
             trainer.save_model(str(Path(tmp) / FINAL_MODEL_DIR))  # ZeRO-3 gathers weights from every rank
         ray.train.report(summary, checkpoint=final_checkpoint)
+    if ray.train.get_context().get_local_rank() == 0:
+        # Every checkpoint Ray needs is in its storage by now; the Trainer's local copies (~300 MB each) are not.
+        shutil.rmtree(output_dir, ignore_errors=True)
