@@ -78,6 +78,7 @@ def test_task_fine_tunes_with_two_workers_and_zero2(ray_session, data_dir, regis
 def test_evaluate_scores_the_same_test_split_and_every_row_with_all(ray_session, data_dir, registry, capsys):
     model_dir = Path(train(small_config("attrition", data_dir, registry, epochs=1)))
     trained = json.loads((model_dir / "metrics.json").read_text())
+    capsys.readouterr()  # drop training's output: evaluate prints one JSON object
 
     assert main(["evaluate", "attrition", "--model", str(registry / "attrition"), "--data-dir", str(data_dir)]) == 0
     printed = json.loads(capsys.readouterr().out)
@@ -93,6 +94,7 @@ def test_evaluate_scores_the_same_test_split_and_every_row_with_all(ray_session,
 
 def test_predict_writes_one_line_per_input_in_order(ray_session, data_dir, registry, tmp_path, capsys):
     model_dir = Path(train(small_config("sentiment", data_dir, registry, epochs=1)))
+    capsys.readouterr()
     texts = [f"Review {i}: " + ("great people and pay" if i % 2 else "awful management, long hours") for i in range(150)]
     source = tmp_path / "in.jsonl"
     source.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
@@ -133,8 +135,30 @@ def test_xgboost_learner_trains_on_ray_train_and_scores_the_test_split(ray_sessi
     config = TrainConfig(task="performance", learner="xgboost", data_dir=str(data_dir), output=str(registry))
     config.xgboost.num_boost_round = 60
     model_dir = Path(train(config))
+    capsys.readouterr()
     metrics = json.loads((model_dir / "metrics.json").read_text())
     assert metrics["n"] == len(task_splits(get_task("performance"), config)["test"])
     assert metrics["macro_f1"] > 0.5  # trees find the strong signals in this table even in 60 rounds
     assert main(["evaluate", "performance", "--model", str(model_dir), "--data-dir", str(data_dir)]) == 0
     assert json.loads(capsys.readouterr().out)["macro_f1"] == pytest.approx(metrics["macro_f1"])
+
+
+def test_the_ray_job_entrypoint_trains_on_the_running_cluster(ray_session, data_dir, registry):
+    """jobs/finetune.py as `ray job submit` runs it: a driver process that joins the cluster in RAY_ADDRESS."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "RAY_ADDRESS": ray_session.get_runtime_context().gcs_address}
+    script = Path(__file__).resolve().parents[1] / "jobs" / "finetune.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "attrition", "--learner", "xgboost", "--data-dir", str(data_dir),
+         "--output", str(registry), "--set", "xgboost.num_boost_round=40"],
+        env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    model_dir = (registry / "attrition" / "latest").resolve()
+    assert json.loads((model_dir / "metrics.json").read_text())["roc_auc"] > 0.6
+    bad = subprocess.run([sys.executable, str(script), "attrition", "--data-dir", str(registry / "nowhere")],
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "data folder not found" in bad.stderr

@@ -21,7 +21,10 @@ class Sentiment(TextTask):
     name = "sentiment"
     labels = ("negative", "neutral", "positive")
     data_files = ("employee_reviews_glassdoor_sample/glassdoor_reviews.csv",)
-    default_max_length = 128  # median review (headline + pros + cons) is ~40 tokens
+    # Median review (headline + pros + cons) is ~46 tokens, 1 in 10 runs past 150: the long ones are read
+    # as up to 4 chunks rather than cut.
+    default_max_length = 128
+    default_max_chunks = 4
     data_description = (
         "Glassdoor reviews of UK employers (headline, pros, cons); overall rating 1-2 negative, 3 neutral, "
         "4-5 positive; split by firm so test firms are unseen in training"

@@ -46,14 +46,46 @@ FINAL_MODEL_DIR = "model"
 
 
 class ChunkTrainer(Trainer):
-    """Length-grouped batches for training only.
+    """The Trainer with two changes.
 
-    The stock Trainer also length-groups evaluation batches when `train_sampling_strategy` asks for it,
-    which shuffles the prediction order; pooling chunk logits per text needs them in dataset order.
+    - Length-grouped batches for training only: the stock Trainer also length-groups evaluation batches
+      when `train_sampling_strategy` asks for it, which shuffles the prediction order, and pooling chunk
+      logits per text needs them in dataset order.
+    - A learning rate `head_lr_multiplier` times higher for the head (the new classifier, and the pooler,
+      which sentence-embedding checkpoints such as MiniLM never trained) than for the pretrained encoder,
+      which only needs nudging.
     """
+
+    def __init__(self, *args, head_lr_multiplier: float = 1.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.head_lr_multiplier = head_lr_multiplier
 
     def _get_eval_sampler(self, eval_dataset):
         return SequentialSampler(eval_dataset) if self.args.world_size <= 1 else None  # None: sharded in order
+
+    def create_optimizer(self, model=None):
+        if self.optimizer is not None:
+            return self.optimizer
+        model = self.model
+        body_prefix = model.base_model_prefix + "."
+
+        def in_head(name: str) -> bool:
+            return not name.startswith(body_prefix) or ".pooler." in name
+
+        decay = set(self.get_decay_parameter_names(model))
+        groups = []
+        for is_head in (False, True):
+            for with_decay in (True, False):
+                params = [p for name, p in model.named_parameters()
+                          if p.requires_grad and in_head(name) == is_head and (name in decay) == with_decay]
+                if params:
+                    groups.append({
+                        "params": params,
+                        "weight_decay": self.args.weight_decay if with_decay else 0.0,
+                        "lr": self.args.learning_rate * (self.head_lr_multiplier if is_head else 1.0),
+                    })
+        self.optimizer = torch.optim.AdamW(groups, lr=self.args.learning_rate)
+        return self.optimizer
 
 
 class ProgressPrinter(TrainerCallback):
@@ -174,6 +206,7 @@ def train_loop_per_worker(config_dict: dict) -> None:
         data_collator=DataCollatorWithPadding(tokenizer),
         compute_metrics=pooled_metrics(eval_set),
         callbacks=callbacks,
+        head_lr_multiplier=config.head_lr_multiplier,
     )
     trainer.remove_callback(PrinterCallback)  # ProgressPrinter says the same with epoch and step
     trainer = prepare_trainer(trainer)

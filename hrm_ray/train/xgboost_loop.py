@@ -73,13 +73,14 @@ def train_loop_per_worker(config_dict: dict) -> None:
         verbose_eval=25 if rank == 0 else False,
     )
 
+    # Every rank scores the test split: inside XGBoost's collective, building a DMatrix is a collective
+    # step, so rank 0 alone would wait forever for the others.
+    test = splits["test"]
+    probs = predict_proba(booster, encode(test["record"].tolist(), schema))
+    metrics = classification_metrics(task.labels, np.asarray(task.label_index(test)), probs)
     with tempfile.TemporaryDirectory() as tmp:
         checkpoint = None
-        metrics: dict = {}
         if rank == 0:
-            test = splits["test"]
-            probs = predict_proba(booster, encode(test["record"].tolist(), schema))
-            metrics = classification_metrics(task.labels, np.asarray(task.label_index(test)), probs)
             model_dir = Path(tmp) / "model"
             model_dir.mkdir()
             booster.save_model(str(model_dir / MODEL_FILE))
