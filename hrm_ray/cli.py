@@ -63,12 +63,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """Defaults, then --config, then flags, then --set: later wins."""
-    from hrm_ray.tasks import get_task
-
     config = TrainConfig.from_yaml(args.config) if args.config else TrainConfig()
     config.task = args.task
-    if not args.config:
-        config.learner = get_task(args.task).default_learner
     for flag, (field_name, *_rest) in {**TRAIN_FLAGS, **TRAIN_SWITCHES}.items():
         value = getattr(args, flag.lstrip("-").replace("-", "_"))
         if value is not None:

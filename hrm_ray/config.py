@@ -39,7 +39,7 @@ class TrainConfig:
     data_dir: str = field(default_factory=lambda: os.environ.get("HRM_DATA_DIR", "data"))
     # "minilm" is the packaged all-MiniLM-L6-v2; any Hugging Face id or local folder also works.
     model: str = "minilm"
-    learner: str = "transformer"  # transformer | xgboost (tabular tasks only)
+    learner: str | None = None  # transformer | xgboost (tabular tasks only); None: the task's default
 
     # Ray Train scaling. On CPU each worker gets one thread: 2 workers fill a 2-core laptop.
     num_workers: int = 2

@@ -29,7 +29,7 @@ SMALL = {
 
 def small_config(task, data_dir, registry, **extra) -> TrainConfig:
     # Early stopping off: on a tiny slice the validation metric is noise, and we want every epoch's loss.
-    values = dict(task=task, data_dir=str(data_dir), output=str(registry), num_workers=2, deepspeed=2,
+    values = dict(task=task, learner="transformer", data_dir=str(data_dir), output=str(registry), num_workers=2, deepspeed=2,
                   batch_size=8, early_stopping_patience=100, **SMALL[task])
     values.update(extra)
     return TrainConfig(**values)

@@ -63,6 +63,7 @@ def _run_name(config: TrainConfig, version: str, runs_root: Path) -> str:
 def resolve_task_defaults(config: TrainConfig) -> None:
     """Fill the settings left to the task, so workers and the saved hrm_config.yaml see concrete values."""
     task = get_task(config.task)
+    config.learner = config.learner or task.default_learner
     config.epochs = config.epochs or task.default_epochs
     config.lr = config.lr or task.default_lr
     config.batch_size = config.batch_size or task.default_batch_size
