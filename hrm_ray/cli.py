@@ -3,6 +3,8 @@
     hrm train sentiment --max-train-samples 400 --epochs 1
     hrm evaluate sentiment --model models/sentiment/latest --data-dir ../shared/data --split all
     hrm predict sentiment --model models/sentiment/latest --input reviews.jsonl --output scored.jsonl
+    hrm check-fast-path sentiment --model models/sentiment/latest
+    hrm serve --config serve_configs/local.yaml
 
 Errors in what the user gave (unknown task, missing folder, malformed row) print one line naming the
 problem and exit with status 2, never a traceback.
@@ -19,12 +21,14 @@ from pathlib import Path
 
 from hrm_ray.config import ConfigError, TrainConfig
 from hrm_ray.data import DataError
+from hrm_ray.fast_path import PrecisionError
 from hrm_ray.models import ModelNotFoundError
 from hrm_ray.predict import PredictError
 from hrm_ray.registry import RegistryError
 from hrm_ray.tasks import TASKS, InputError, UnknownTaskError
 
-USER_ERRORS = (ConfigError, DataError, ModelNotFoundError, PredictError, RegistryError, InputError, UnknownTaskError)
+USER_ERRORS = (ConfigError, DataError, ModelNotFoundError, PredictError, RegistryError, InputError, UnknownTaskError,
+               PrecisionError)
 
 # Flags of `hrm train` and the TrainConfig field each sets; defaults live in TrainConfig.
 TRAIN_FLAGS = {
@@ -98,6 +102,39 @@ def _predict(args) -> None:
     print(f"[hrm] wrote {count} predictions to {args.output}", file=sys.stderr)
 
 
+def _check_fast_path(args) -> None:
+    from hrm_ray.fast_path import check_fast_path
+    from hrm_ray.registry import resolve_model_dir
+
+    model_dir = resolve_model_dir(args.model)
+    verdict = check_fast_path(model_dir, args.data_dir, args.precision)
+    print(json.dumps({"task": args.task, "model": str(model_dir), "precision": args.precision, **verdict}, indent=2))
+
+
+def _serve(args) -> None:
+    import tempfile
+
+    import click
+    import yaml
+    from ray.serve.scripts import cli as serve_cli
+
+    from hrm_ray.serve.config_file import local_config, read_serve_config
+
+    config = local_config(read_serve_config(args.config), args.models, os.environ.get("HRM_API_TOKEN"))
+    if args.port:
+        config.setdefault("http_options", {})["port"] = args.port
+    resolved = Path(tempfile.mkdtemp(prefix="hrm-serve-")) / Path(args.config).name
+    resolved.write_text(yaml.safe_dump(config, sort_keys=False))
+    http = config.get("http_options", {})
+    print(f"[hrm] serving {resolved} at http://{http.get('host', '127.0.0.1')}:{http.get('port', 8000)} "
+          f"(OpenAPI at /docs)", file=sys.stderr, flush=True)
+    try:
+        serve_cli.main(["run", str(resolved), *(["--non-blocking"] if args.non_blocking else [])],
+                       standalone_mode=False)
+    except click.exceptions.Abort:  # a second Ctrl-C while Serve shuts down
+        pass
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hrm", description="Fine-tune and use HR task models on Ray.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -122,6 +159,20 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--output", required=True, help="JSONL: one prediction per input line, in order")
     predict.add_argument("--num-actors", type=int, default=1, help="scoring actors (one model copy each)")
     predict.set_defaults(run=_predict)
+
+    check = commands.add_parser("check-fast-path", help="may Serve use int8/bf16 for this model? (training runs it)")
+    check.add_argument("task", choices=list(TASKS))
+    check.add_argument("--model", required=True)
+    check.add_argument("--data-dir", default=os.environ.get("HRM_DATA_DIR", "data"))
+    check.add_argument("--precision", default="int8", choices=["int8", "bf16"])
+    check.set_defaults(run=_check_fast_path)
+
+    serve = commands.add_parser("serve", help="serve the registry's models over HTTP with Ray Serve")
+    serve.add_argument("--config", default="serve_configs/local.yaml", help="a Serve YAML of serve_configs/")
+    serve.add_argument("--models", help="model registry folder (default: the config's models_root, or $HRM_MODELS)")
+    serve.add_argument("--port", type=int, help="HTTP port (default: the config's, 8000)")
+    serve.add_argument("--non-blocking", action="store_true", help="deploy and return (the app keeps running in Ray)")
+    serve.set_defaults(run=_serve)
     return parser
 
 

@@ -72,6 +72,9 @@ class TrainConfig:
     storage_path: str | None = None  # Ray Train checkpoints: a local folder or s3://, gs://
     resume: bool = False  # continue the last interrupted run of this task from its checkpoint
     max_failures: int = 2  # worker failures survived by restarting from the last checkpoint
+    # Score the test split again with the serving fast path (int8 on CPU, bf16 on GPU) and record whether
+    # it keeps the metric (fast_path.json); Serve uses the fast path only where it did.
+    fast_path_check: bool = True
     # Chaos testing: the last worker exits at this optimizer step of the first attempt (tests use it to
     # prove a lost worker resumes from its checkpoint). None in every real run.
     fault_injection_step: int | None = None

@@ -12,10 +12,10 @@ from hrm_ray.train.splits import task_splits
 EVAL_SPLITS = ("test", "validation", "all")
 
 
-def evaluate(model: str, data_dir: str, split: str = "test") -> dict:
+def evaluate(model: str, data_dir: str, split: str = "test", precision: str = "fp32", device: str = "cpu") -> dict:
     if split not in EVAL_SPLITS:
         raise ValueError(f"--split must be one of {EVAL_SPLITS}, got {split!r}")
-    predictor = Predictor(model)
+    predictor = Predictor(model, precision=precision, device=device)
     task = predictor.task
     if split == "all":
         # Every row of every file the task reads, duplicates and all: the scoring a held-out folder needs.
@@ -27,4 +27,4 @@ def evaluate(model: str, data_dir: str, split: str = "test") -> dict:
         frame = task_splits(task, config)[split]
     probs = predictor.probabilities(frame)
     metrics = classification_metrics(task.labels, np.asarray(task.label_index(frame)), probs)
-    return {"task": task.name, "model": str(predictor.model_dir), "split": split, **metrics}
+    return {"task": task.name, "model": str(predictor.model_dir), "split": split, "precision": precision, **metrics}

@@ -1,7 +1,8 @@
 """Load a trained model folder and score records: what `hrm evaluate`, `hrm predict` and Serve use.
 
-Transformer models score every chunk of a text and average the logits (as in training). Chunks are sorted
-by length before batching so each batch pads to similar lengths: on CPU that roughly doubles throughput.
+Transformer models score every chunk of a text and average the logits (as in training). Chunks go through
+the model in length buckets (hrm_ray.buckets), so each forward pass pads only to its own longest.
+`precision` picks the fast path (hrm_ray.fast_path); callers decide whether the model allows it.
 """
 
 from __future__ import annotations
@@ -14,19 +15,24 @@ import numpy as np
 import pandas as pd
 import torch
 
+from hrm_ray.buckets import MAX_TOKENS, length_buckets
 from hrm_ray.config import TrainConfig
+from hrm_ray.fast_path import autocast, prepare_model
 from hrm_ray.metrics import softmax
 from hrm_ray.registry import resolve_model_dir
 from hrm_ray.tasks import get_task
 
 
 class Predictor:
-    def __init__(self, model_location: str | Path, batch_size: int = 32):
+    def __init__(self, model_location: str | Path, max_tokens: int = MAX_TOKENS, precision: str = "fp32",
+                 device: str = "cpu"):
         self.model_dir = resolve_model_dir(str(model_location))
         self.config = TrainConfig.from_yaml(self.model_dir / "hrm_config.yaml")
         self.task = get_task(self.config.task)
         self.version = self.model_dir.name
-        self.batch_size = batch_size
+        self.max_tokens = max_tokens
+        self.precision = precision
+        self.device = device
         if self.config.learner == "xgboost":
             import xgboost
 
@@ -38,7 +44,8 @@ class Predictor:
             from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
             self.tokenizer = AutoTokenizer.from_pretrained(self.model_dir)
-            self.model = AutoModelForSequenceClassification.from_pretrained(self.model_dir).eval()
+            model = AutoModelForSequenceClassification.from_pretrained(self.model_dir).eval().to(device)
+            self.model = prepare_model(model, precision)
             self.max_length = self.config.max_length
             self.max_chunks = self.config.max_chunks
 
@@ -58,15 +65,14 @@ class Predictor:
         from hrm_ray.train.chunks import AllChunks, tokenize_chunks
 
         chunks = AllChunks(tokenize_chunks(self.tokenizer, texts, self.max_length, self.max_chunks))
-        order = np.argsort([len(ids) for ids in chunks.items], kind="stable")
         logits = np.zeros((len(chunks), len(self.task.labels)), dtype=np.float64)
-        for start in range(0, len(order), self.batch_size):
-            batch_index = order[start : start + self.batch_size]
+        for bucket in length_buckets([len(ids) for ids in chunks.items], self.max_tokens):
             batch = self.tokenizer.pad(
-                [{"input_ids": chunks.items[i], "attention_mask": [1] * len(chunks.items[i])} for i in batch_index],
+                [{"input_ids": chunks.items[i], "attention_mask": [1] * len(chunks.items[i])} for i in bucket],
                 return_tensors="pt",
-            )
-            logits[batch_index] = self.model(**batch).logits.float().numpy()
+            ).to(self.device)
+            with autocast(self.precision, self.device):
+                logits[bucket] = self.model(**batch).logits.float().cpu().numpy()
         return softmax(chunks.pool(logits))
 
     # ---- records in, predictions out (the CLI and HTTP contract) ----

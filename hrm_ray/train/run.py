@@ -117,6 +117,8 @@ def train(config: TrainConfig) -> str:
         shutil.copytree(Path(checkpoint_dir) / "model", model_dir)
         metrics = json.loads((model_dir / "metrics.json").read_text())
         config.save(model_dir / "hrm_config.yaml")
+        if config.learner == "transformer" and config.fast_path_check:
+            _check_fast_path(model_dir, config)
         (model_dir / "README.md").write_text(model_card(task, config, metrics, version))
         location = publish(model_dir, config.output, task.name, version)
     if not config.storage_path:
@@ -125,6 +127,18 @@ def train(config: TrainConfig) -> str:
     print(f"[hrm] saved {location}", flush=True)
     print(f"[hrm] test metrics {json.dumps({k: v for k, v in metrics.items() if k != 'per_class_f1'})}", flush=True)
     return location
+
+
+def _check_fast_path(model_dir: Path, config: TrainConfig) -> None:
+    import torch
+
+    from hrm_ray.fast_path import check_fast_path
+
+    precision = "bf16" if config.use_gpu else "int8"
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    verdict = check_fast_path(model_dir, config.data_dir, precision, device)
+    print(f"[hrm] fast path {precision}: test {verdict['metric']} {verdict['fp32']:.4f} -> {verdict[precision]:.4f} "
+          f"({'allowed' if verdict['passed'] else 'refused'} for serving)", flush=True)
 
 
 def _xgboost_trainer(config: TrainConfig, task, scaling: ScalingConfig, run_config: RunConfig):

@@ -1,0 +1,320 @@
+"""Ray Serve end to end: models trained here on real data, deployed from serve_configs/local.yaml by
+`hrm serve` into the test session's Ray, and called over real HTTP on 127.0.0.1.
+
+The models are tiny (a slice, one epoch) because what is checked is the service: routes, limits, auth,
+concurrency, a replica lost under load and a version swapped under load.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from hrm_ray.config import TrainConfig
+from hrm_ray.fast_path import allowed_precision
+from hrm_ray.serve.launch import deploy, free_port, wait_until_serving
+from hrm_ray.serve.loadgen import run_load
+from hrm_ray.train.run import train
+
+REPO = Path(__file__).resolve().parents[1]
+LOCAL_CONFIG = REPO / "serve_configs" / "local.yaml"
+TOKEN = "test-token-7f3a"
+
+TINY = {
+    "screening": dict(learner="transformer", max_train_samples=120, max_length=64, max_chunks=2, epochs=1, lr=3e-4),
+    "sentiment": dict(learner="transformer", max_train_samples=200, max_length=64, epochs=1, lr=1e-4),
+    "attrition": dict(learner="xgboost"),
+    "performance": dict(learner="xgboost"),
+}
+REVIEW = {"text": "Supportive managers and good pay, but the hours are long."}
+RESUME = ("Staff accountant. Prepared monthly financial statements, reconciled general ledger accounts and "
+          "filed quarterly tax returns. Contact: jane.doe@example.com, (555) 123-4567, https://jane.example.dev")
+IBM_ROW = {"Age": 29, "BusinessTravel": "Travel_Frequently", "Department": "Sales", "OverTime": "Yes",
+           "MonthlyIncome": 2600, "JobSatisfaction": 1, "YearsAtCompany": 1}
+INX_ROW = {"Age": 41, "EmpDepartment": "Development", "EmpJobRole": "Developer", "EmpEnvironmentSatisfaction": 4,
+           "EmpLastSalaryHikePercent": 19, "EmpWorkLifeBalance": 3}
+
+
+@pytest.fixture(scope="module")
+def serve_registry(ray_session, data_dir, tmp_path_factory) -> Path:
+    registry = tmp_path_factory.mktemp("serve") / "models"
+    for task, settings in TINY.items():
+        config = TrainConfig(task=task, data_dir=str(data_dir), output=str(registry), batch_size=8, **settings)
+        config.xgboost.num_boost_round = 40
+        train(config)
+    return registry
+
+
+class Service:
+    """The deployed app: `hrm serve --non-blocking` into the session's Ray, as a user would run it."""
+
+    def __init__(self, ray_session, registry: Path):
+        self.gcs = ray_session.get_runtime_context().gcs_address
+        self.registry = registry
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def deploy(self, config: dict | None = None, token: str | None = None) -> None:
+        deploy(config or serve_config(), self.registry, self.port, self.gcs, token)
+        wait_until_serving(self.url, len(TINY), token)
+
+    def headers(self, token: str | None) -> dict:
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
+    def get(self, path: str, token: str | None = None) -> requests.Response:
+        return requests.get(self.url + path, headers=self.headers(token), timeout=60)
+
+    def post(self, path: str, body=None, token: str | None = None, **kwargs) -> requests.Response:
+        return requests.post(self.url + path, json=body, headers=self.headers(token), timeout=120, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def service(ray_session, serve_registry):
+    from ray import serve
+
+    service = Service(ray_session, serve_registry)
+    service.deploy()
+    yield service
+    serve.shutdown()  # frees the CPUs the training tests after this module need
+
+
+def serve_config() -> dict:
+    return yaml.safe_load(LOCAL_CONFIG.read_text())
+
+
+# ---- routes ----
+
+def test_every_route_answers(service):
+    health = service.get("/v1/health").json()
+    assert health == {"status": "ok", "tasks": sorted(TINY)}
+
+    models = {m["task"]: m for m in service.get("/v1/models").json()["models"]}
+    assert set(models) == set(TINY)
+    for task, info in models.items():
+        assert info["version"] == (service.registry / task / "LATEST").read_text().strip()
+        assert 0 <= info["metrics"]["macro_f1"] <= 1
+
+    answer = service.post("/v1/sentiment/predict", {"inputs": [REVIEW, {"text": "Awful, toxic management."}]})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert len(body["predictions"]) == 2 and body["model"] == {"task": "sentiment", "version": models["sentiment"]["version"]}
+    assert set(body["predictions"][0]["probabilities"]) == {"negative", "neutral", "positive"}
+    assert sum(body["predictions"][0]["probabilities"].values()) == pytest.approx(1, abs=1e-4)
+
+    assert service.post("/v1/screening/predict", {"inputs": [{"text": RESUME}]}).json()["predictions"][0]["label"]
+    risk = service.post("/v1/attrition/predict", {"inputs": [{"record": IBM_ROW}]}).json()["predictions"][0]
+    assert 0 <= risk["score"] <= 1 and risk["label"] in ("stays", "leaves")
+    rating = service.post("/v1/performance/predict", {"inputs": [{"record": INX_ROW}]}).json()["predictions"][0]
+    assert rating["label"] in ("2", "3", "4")
+
+    docs = service.get("/docs")
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()
+    paths = service.get("/openapi.json").json()["paths"]
+    assert {"/v1/{task}/predict", "/v1/pipelines/candidate-screening", "/v1/pipelines/employee-insights"} <= set(paths)
+
+
+def test_candidate_screening_ranks_redacted_resumes_by_fit(service):
+    job = {"title": "Staff Accountant", "description": "Prepare financial statements, reconcile ledgers, file taxes."}
+    resumes = [
+        {"id": "chef", "text": "Head chef. Designed seasonal menus, ran a kitchen of 12, food cost control."},
+        {"id": "accountant", "text": RESUME},
+    ]
+    answer = service.post("/v1/pipelines/candidate-screening", {"job": job, "resumes": resumes})
+    assert answer.status_code == 200, answer.text
+    candidates = answer.json()["candidates"]
+    assert [c["id"] for c in candidates] == ["accountant", "chef"]  # ranked by fit to the job
+    assert [c["rank"] for c in candidates] == [1, 2] and candidates[0]["fit_score"] > candidates[1]["fit_score"]
+    redacted = candidates[0]["redacted_text"]
+    assert "jane.doe@example.com" not in redacted and "123-4567" not in redacted and "https://" not in redacted
+    assert candidates[0]["redactions"] == {"URL": 1, "EMAIL": 1, "PHONE": 1}
+    assert len(candidates[0]["probabilities"]) == 3
+
+
+def test_employee_insights_fans_out_and_sums_by_department(service):
+    employees = [
+        {"id": "e1", "record": IBM_ROW, "feedback": ["Great team.", "Too much overtime, no recognition."]},
+        {"id": "e2", "record": INX_ROW, "department": "Development"},
+        {"id": "e3", "record": {**IBM_ROW, "OverTime": "No", "MonthlyIncome": 9000}, "feedback": ["Fine."]},
+    ]
+    answer = service.post("/v1/pipelines/employee-insights", {"employees": employees})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    by_id = {e["id"]: e for e in body["employees"]}
+    assert by_id["e1"]["attrition_risk"] is not None and sum(by_id["e1"]["sentiment"]["counts"].values()) == 2
+    assert by_id["e2"]["performance_rating"] in ("2", "3", "4") and by_id["e2"]["sentiment"] is None
+    departments = {d["department"]: d for d in body["departments"]}
+    assert departments["Sales"]["employees"] == 2 and departments["Development"]["employees"] == 1
+    risks = [by_id["e1"]["attrition_risk"], by_id["e3"]["attrition_risk"]]
+    assert departments["Sales"]["mean_attrition_risk"] == pytest.approx(sum(risks) / 2, abs=1e-3)
+    assert set(body["models"]) == {"attrition", "performance", "sentiment"}
+
+
+# ---- bad input: a 4xx that names the problem, and the service keeps answering ----
+
+BAD = [
+    ("/v1/nosuchtask/predict", {"inputs": [REVIEW]}, 404, "unknown task 'nosuchtask'"),
+    ("/v1/sentiment/predict", {"inputz": [REVIEW]}, 422, "inputs"),
+    ("/v1/sentiment/predict", {"inputs": []}, 422, "inputs"),
+    ("/v1/sentiment/predict", {"inputs": [{"text": ""}]}, 422, "inputs[0]: field 'text' is empty"),
+    ("/v1/sentiment/predict", {"inputs": [REVIEW, {"text": 42}]}, 422, "inputs[1]: field 'text' must be a string"),
+    ("/v1/sentiment/predict", {"inputs": [REVIEW] * 65}, 413, "inputs has 65 items; the limit is 64"),
+    ("/v1/sentiment/predict", {"inputs": [{"text": "a" * 20_001}]}, 413, "inputs[0].text has 20001 characters"),
+    ("/v1/attrition/predict", {"inputs": [{"record": {"Age": "old"}}]}, 422, "record.Age must be a number"),
+    ("/v1/attrition/predict", {"inputs": [{"record": {"Salary": 5}}]}, 422, "unknown column(s) ['Salary']"),
+    ("/v1/pipelines/candidate-screening", {"job": {"title": "x"}, "resumes": [{"text": "y"}]}, 422, "description"),
+    ("/v1/pipelines/candidate-screening", {"job": {"title": "x", "description": "y"}, "resumes": [{"text": " "}]},
+     422, "resumes[0].text is empty"),
+    ("/v1/pipelines/employee-insights", {"employees": [{"id": "e", "record": {"Shoe": 9}}]}, 422,
+     "employees[0].record has unknown column(s) ['Shoe']"),
+    ("/v1/pipelines/employee-insights", {"employees": [{"id": "e", "feedback": [""]}]}, 422,
+     "employees[0].feedback[0]: field 'text' is empty"),
+]
+
+
+@pytest.mark.parametrize("path,body,status,named", BAD, ids=[f"{b[2]}-{b[3][:30]}" for b in BAD])
+def test_bad_input_is_a_4xx_naming_the_problem(service, path, body, status, named):
+    answer = service.post(path, body)
+    assert answer.status_code == status, answer.text
+    assert named in json.dumps(answer.json()["detail"]).replace('\\"', '"')
+
+
+def test_malformed_and_oversized_bodies_are_refused_and_the_replica_lives_on(service):
+    broken = requests.post(service.url + "/v1/sentiment/predict", data=b'{"inputs": [', timeout=30,
+                           headers={"content-type": "application/json"})
+    assert broken.status_code == 422 and "json" in broken.text.lower()
+    huge = requests.post(service.url + "/v1/sentiment/predict", data=b"x" * 4_000_001, timeout=30)
+    assert huge.status_code == 413 and "the limit is 4000000" in huge.json()["detail"]
+    assert service.post("/v1/sentiment/predict", {"inputs": [REVIEW]}).status_code == 200
+
+
+# ---- the fast path: only where the model's check passed ----
+
+def test_fast_path_is_served_only_where_the_test_metric_held(service, serve_registry, tmp_path):
+    served = {m["task"]: m for m in service.get("/v1/models").json()["models"]}
+    for task in ("screening", "sentiment"):  # local.yaml asks for int8
+        verdict = json.loads((serve_registry / task / "latest" / "fast_path.json").read_text())["int8"]
+        print(f"\n{task}: test {verdict['metric']} fp32 {verdict['fp32']:.4f} int8 {verdict['int8']:.4f} "
+              f"({verdict['delta']:+.4f}, n={verdict['n']})")
+        assert verdict["passed"] == (verdict["delta"] >= -0.01)
+        assert served[task]["precision"] == ("int8" if verdict["passed"] else "fp32"), served[task]
+    assert served["attrition"]["precision"] == "fp32"
+
+    # A model whose check failed, or was never run, is served in fp32 and says why.
+    model = tmp_path / "model"
+    shutil.copytree((serve_registry / "sentiment" / "latest").resolve(), model)
+    record = json.loads((model / "fast_path.json").read_text())
+    record["int8"].update(delta=-0.05, passed=False)
+    (model / "fast_path.json").write_text(json.dumps(record))
+    assert allowed_precision(model, "int8")[0] == "fp32" and "refused" in allowed_precision(model, "int8")[1]
+    (model / "fast_path.json").unlink()
+    assert allowed_precision(model, "int8") == ("fp32", allowed_precision(model, "int8")[1])
+    assert "not checked" in allowed_precision(model, "int8")[1]
+
+
+# ---- load ----
+
+def test_200_requests_at_concurrency_32_all_succeed(service):
+    bodies = [{"inputs": [{"text": f"Review {i}: " + REVIEW["text"]}]} for i in range(50)]
+    results = run_load(service.url + "/v1/sentiment/predict", bodies, concurrency=32, total=200)
+    assert len(results) == 200
+    assert [r.status for r in results if r.status != 200] == []
+
+
+def serve_replicas(deployment: str) -> list[str]:
+    import ray
+
+    return [a["name"] for a in ray.util.list_named_actors(all_namespaces=True)
+            if a["namespace"] == "serve" and a["name"].startswith(f"SERVE_REPLICA::hrm#{deployment}#")]
+
+
+def test_a_replica_killed_under_load_is_replaced_and_only_in_flight_requests_fail(service):
+    import ray
+
+    concurrency = 16
+    stop = threading.Event()
+    results = []
+    load = threading.Thread(target=run_load, args=(service.url + "/v1/sentiment/predict", [{"inputs": [REVIEW]}],
+                                                   concurrency), kwargs=dict(stop=stop.is_set, results=results))
+    load.start()
+    time.sleep(3)
+    victims = serve_replicas("sentiment")
+    killed_at = time.perf_counter()
+    for name in victims:
+        ray.kill(ray.get_actor(name, namespace="serve"), no_restart=True)
+    # Serve notices, starts a new replica and loads the model; requests meanwhile wait in the router's queue.
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and not any(r.status == 200 and r.started > killed_at + 1 for r in list(results)):
+        time.sleep(0.5)
+    recovered_s = time.perf_counter() - killed_at
+    time.sleep(3)
+    stop.set()
+    load.join(timeout=300)
+
+    failed = [r for r in results if r.status != 200]
+    after = [r for r in results if r.started > killed_at + 1]
+    print(f"\nkilled {len(victims)} replica(s) under load at concurrency {concurrency}: {len(results)} requests, "
+          f"{len(failed)} failed ({sorted({r.status for r in failed})}), {len(after)} sent after the kill; "
+          f"answering again after {recovered_s:.1f} s")
+    # Only requests already inside the dead replica can fail: at most one per concurrent client.
+    assert len(failed) <= concurrency
+    assert all(r.status == 503 for r in failed), [r.body for r in failed][:3]
+    assert all(r.status == 200 for r in after), [r.body for r in after if r.status != 200][:3]
+    assert set(serve_replicas("sentiment")) - set(victims), "no new replica"
+
+
+def test_a_new_version_swaps_in_under_load_with_no_failed_request(service, serve_registry):
+    old = (serve_registry / "sentiment" / "LATEST").read_text().strip()
+    new = old + "-retrained"
+    # The same weights under a new version name stand in for a retrained model: what is tested is the swap.
+    shutil.copytree(serve_registry / "sentiment" / old, serve_registry / "sentiment" / new)
+    config = serve_config()
+    sentiment = next(d for d in config["applications"][0]["deployments"] if d["name"] == "sentiment")
+    sentiment["user_config"]["version"] = new
+
+    stop = threading.Event()
+    results = []
+    load = threading.Thread(target=run_load, args=(service.url + "/v1/sentiment/predict", [{"inputs": [REVIEW]}], 8),
+                            kwargs=dict(stop=stop.is_set, results=results))
+    load.start()
+    time.sleep(2)
+    service.deploy(config)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any(r.status == 200 and r.body["model"]["version"] == new for r in list(results)):
+        time.sleep(0.5)
+    time.sleep(2)
+    stop.set()
+    load.join(timeout=300)
+
+    versions = [r.body["model"]["version"] for r in sorted(results, key=lambda r: r.started) if r.status == 200]
+    print(f"\nversion swap under load: {len(results)} requests, {versions.count(old)} answered by {old}, "
+          f"{versions.count(new)} by {new}")
+    assert [r.status for r in results if r.status != 200] == []
+    assert versions[0] == old and versions[-1] == new
+    assert service.post("/v1/sentiment/predict", {"inputs": [REVIEW]}).json()["model"]["version"] == new
+
+
+# ---- auth ----
+
+def test_the_token_closes_every_route_but_health(service):
+    service.deploy(serve_config(), token=TOKEN)
+    try:
+        assert service.get("/v1/health").status_code == 200
+        for path in ("/v1/models", "/docs", "/openapi.json"):
+            assert service.get(path).status_code == 401
+            assert service.get(path, token="wrong").status_code == 401
+            assert service.get(path, token=TOKEN).status_code == 200
+        refused = service.post("/v1/sentiment/predict", {"inputs": [REVIEW]})
+        assert refused.status_code == 401 and "bearer token" in refused.json()["detail"]
+        assert service.post("/v1/sentiment/predict", {"inputs": [REVIEW]}, token=TOKEN).status_code == 200
+        assert service.post("/v1/pipelines/employee-insights", {"employees": [{"id": "e", "record": IBM_ROW}]},
+                            token=TOKEN).status_code == 200
+    finally:
+        service.deploy(serve_config())
+    assert service.post("/v1/sentiment/predict", {"inputs": [REVIEW]}).status_code == 200
