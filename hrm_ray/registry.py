@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 LATEST_FILE = "LATEST"
+TRAINING_LOG = "training_log.json"  # the Trainer's log history: loss and validation metrics by epoch
 LATEST_LINK = "latest"
 
 

@@ -25,7 +25,9 @@ def ray_session():
     import ray
 
     os.environ.setdefault("RAY_TRAIN_ENABLE_PRINT_PATCH", "0")  # as hrm_ray.ray_session.ensure_ray does
-    ray.init(num_cpus=max(2, os.cpu_count() or 2), include_dashboard=False)
+    # Logical CPUs above the 2 real ones: the Serve app of the serving tests stays up (idle, ~1 CPU of
+    # reservations) while later tests train with 2 workers x 1 CPU.
+    ray.init(num_cpus=max(4, os.cpu_count() or 2), include_dashboard=False)
     yield ray
     ray.shutdown()
 
@@ -33,3 +35,74 @@ def ray_session():
 @pytest.fixture
 def registry(tmp_path) -> Path:
     return tmp_path / "models"
+
+
+# ---- the served models: trained once, deployed once, shared by the API and browser tests ----
+
+TINY = {
+    "screening": dict(learner="transformer", max_train_samples=120, max_length=64, max_chunks=2, epochs=1, lr=3e-4),
+    "sentiment": dict(learner="transformer", max_train_samples=200, max_length=64, epochs=1, lr=1e-4),
+    "attrition": dict(learner="xgboost"),
+    "performance": dict(learner="xgboost"),
+}
+
+
+@pytest.fixture(scope="session")
+def serve_registry(ray_session, data_dir, tmp_path_factory) -> Path:
+    """A registry with a small model of every task, trained here on the real data (~3 minutes)."""
+    from hrm_ray.config import TrainConfig
+    from hrm_ray.train.run import train
+
+    registry = tmp_path_factory.mktemp("serve") / "models"
+    for task, settings in TINY.items():
+        config = TrainConfig(task=task, data_dir=str(data_dir), output=str(registry), batch_size=8, **settings)
+        config.xgboost.num_boost_round = 40
+        train(config)
+    return registry
+
+
+class Service:
+    """The deployed app: `hrm serve --non-blocking` into the session's Ray, as a user would run it."""
+
+    def __init__(self, ray_session, registry: Path):
+        from hrm_ray.serve.launch import free_port
+
+        self.gcs = ray_session.get_runtime_context().gcs_address
+        self.registry = registry
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def deploy(self, config: dict | None = None, token: str | None = None) -> None:
+        from hrm_ray.serve.launch import deploy, wait_until_serving
+
+        deploy(config or serve_config(), self.registry, self.port, self.gcs, token)
+        wait_until_serving(self.url, len(TINY), token)
+
+    def headers(self, token: str | None) -> dict:
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
+    def get(self, path: str, token: str | None = None):
+        import requests
+
+        return requests.get(self.url + path, headers=self.headers(token), timeout=60)
+
+    def post(self, path: str, body=None, token: str | None = None, **kwargs):
+        import requests
+
+        return requests.post(self.url + path, json=body, headers=self.headers(token), timeout=120, **kwargs)
+
+
+def serve_config() -> dict:
+    import yaml
+
+    return yaml.safe_load((REPO / "serve_configs" / "local.yaml").read_text())
+
+
+@pytest.fixture(scope="session")
+def service(ray_session, serve_registry):
+    from ray import serve
+
+    service = Service(ray_session, serve_registry)
+    service.deploy()
+    yield service
+    serve.shutdown()

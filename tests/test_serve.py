@@ -15,24 +15,13 @@ from pathlib import Path
 
 import pytest
 import requests
-import yaml
 
-from hrm_ray.config import TrainConfig
+from conftest import TINY, serve_config
 from hrm_ray.fast_path import allowed_precision
-from hrm_ray.serve.launch import deploy, free_port, wait_until_serving
 from hrm_ray.serve.loadgen import run_load
-from hrm_ray.train.run import train
 
-REPO = Path(__file__).resolve().parents[1]
-LOCAL_CONFIG = REPO / "serve_configs" / "local.yaml"
 TOKEN = "test-token-7f3a"
 
-TINY = {
-    "screening": dict(learner="transformer", max_train_samples=120, max_length=64, max_chunks=2, epochs=1, lr=3e-4),
-    "sentiment": dict(learner="transformer", max_train_samples=200, max_length=64, epochs=1, lr=1e-4),
-    "attrition": dict(learner="xgboost"),
-    "performance": dict(learner="xgboost"),
-}
 REVIEW = {"text": "Supportive managers and good pay, but the hours are long."}
 RESUME = ("Staff accountant. Prepared monthly financial statements, reconciled general ledger accounts and "
           "filed quarterly tax returns. Contact: jane.doe@example.com, (555) 123-4567, https://jane.example.dev")
@@ -40,53 +29,6 @@ IBM_ROW = {"Age": 29, "BusinessTravel": "Travel_Frequently", "Department": "Sale
            "MonthlyIncome": 2600, "JobSatisfaction": 1, "YearsAtCompany": 1}
 INX_ROW = {"Age": 41, "EmpDepartment": "Development", "EmpJobRole": "Developer", "EmpEnvironmentSatisfaction": 4,
            "EmpLastSalaryHikePercent": 19, "EmpWorkLifeBalance": 3}
-
-
-@pytest.fixture(scope="module")
-def serve_registry(ray_session, data_dir, tmp_path_factory) -> Path:
-    registry = tmp_path_factory.mktemp("serve") / "models"
-    for task, settings in TINY.items():
-        config = TrainConfig(task=task, data_dir=str(data_dir), output=str(registry), batch_size=8, **settings)
-        config.xgboost.num_boost_round = 40
-        train(config)
-    return registry
-
-
-class Service:
-    """The deployed app: `hrm serve --non-blocking` into the session's Ray, as a user would run it."""
-
-    def __init__(self, ray_session, registry: Path):
-        self.gcs = ray_session.get_runtime_context().gcs_address
-        self.registry = registry
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def deploy(self, config: dict | None = None, token: str | None = None) -> None:
-        deploy(config or serve_config(), self.registry, self.port, self.gcs, token)
-        wait_until_serving(self.url, len(TINY), token)
-
-    def headers(self, token: str | None) -> dict:
-        return {"Authorization": f"Bearer {token}"} if token else {}
-
-    def get(self, path: str, token: str | None = None) -> requests.Response:
-        return requests.get(self.url + path, headers=self.headers(token), timeout=60)
-
-    def post(self, path: str, body=None, token: str | None = None, **kwargs) -> requests.Response:
-        return requests.post(self.url + path, json=body, headers=self.headers(token), timeout=120, **kwargs)
-
-
-@pytest.fixture(scope="module")
-def service(ray_session, serve_registry):
-    from ray import serve
-
-    service = Service(ray_session, serve_registry)
-    service.deploy()
-    yield service
-    serve.shutdown()  # frees the CPUs the training tests after this module need
-
-
-def serve_config() -> dict:
-    return yaml.safe_load(LOCAL_CONFIG.read_text())
 
 
 # ---- routes ----

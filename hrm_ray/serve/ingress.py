@@ -2,6 +2,8 @@
 
     GET  /v1/health                          liveness; the only route open without the token
     GET  /v1/models                          the served models: task, version, learner, precision, test metrics
+    GET  /v1/registry                        every trained version in the registry, served or not
+    GET  /v1/registry/{task}/{version}/training-log   a version's training curve (loss, validation metrics)
     POST /v1/{task}/predict                  {"inputs": [record, ...]} -> {"predictions": [...], "model": {...}}
     POST /v1/pipelines/candidate-screening   a job and resumes -> candidates ranked by fit
     POST /v1/pipelines/employee-insights     employees -> risk, rating, sentiment, and per department
@@ -19,6 +21,7 @@ import hmac
 import json
 import logging
 import os
+from pathlib import Path
 
 from fastapi import FastAPI, HTTPException
 from ray import serve
@@ -28,8 +31,9 @@ from ray.serve.handle import DeploymentHandle
 
 from hrm_ray import __version__
 from hrm_ray.serve import pipelines
+from hrm_ray.registry import TRAINING_LOG, list_models
 from hrm_ray.serve.schemas import (Health, InsightsRequest, InsightsResponse, ModelsResponse, PredictRequest,
-                                   PredictResponse, ScreeningRequest, ScreeningResponse)
+                                   PredictResponse, RegistryResponse, ScreeningRequest, ScreeningResponse)
 from hrm_ray.serve.settings import AppSettings
 from hrm_ray.tasks import TASKS, InputError, get_task
 
@@ -155,6 +159,19 @@ class Api:
     async def models(self) -> dict:
         infos = await asyncio.gather(*(self._call(f"the {t} model", h.info.remote()) for t, h in self.models.items()))
         return {"models": list(infos)}
+
+    @app.get("/v1/registry", response_model=RegistryResponse)
+    async def registry(self) -> dict:
+        return {"models": list_models(self.settings.models_root)}
+
+    @app.get("/v1/registry/{task}/{version}/training-log")
+    async def training_log(self, task: str, version: str) -> list[dict]:
+        if task not in TASKS or "/" in version or version.startswith("."):
+            raise HTTPException(404, f"no model {task}/{version}")
+        log = Path(self.settings.models_root) / task / version / TRAINING_LOG
+        if not log.is_file():
+            raise HTTPException(404, f"no training log for {task}/{version}")
+        return json.loads(log.read_text())
 
     @app.post("/v1/{task}/predict", response_model=PredictResponse)
     async def predict(self, task: str, body: PredictRequest) -> dict:

@@ -117,7 +117,7 @@ async def employee_insights(request: InsightsRequest, predict: Predict, served: 
     _fill_sentiment(insights, request, answers, owners, served)
     return {
         "employees": insights,
-        "departments": _by_department(insights),
+        "departments": summarise_departments(insights),
         "models": {name: answer["model"] for name, answer in answers.items()},
     }
 
@@ -157,7 +157,8 @@ def _fill_sentiment(insights, request, answers, owners, served) -> None:
             insight["notes"].append("sentiment: no sentiment model is served")
 
 
-def _by_department(insights: list[dict]) -> list[dict]:
+def summarise_departments(insights: list[dict]) -> list[dict]:
+    """Per department: head count, mean and high attrition risk, ratings, feedback sentiment."""
     groups = defaultdict(list)
     for insight in insights:
         groups[insight["department"]].append(insight)

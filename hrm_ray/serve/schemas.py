@@ -65,6 +65,17 @@ class ModelsResponse(BaseModel):
     models: list[ModelInfo]
 
 
+class RegisteredModel(BaseModel):
+    task: str
+    version: str
+    latest: bool
+    metrics: Optional[dict[str, Any]]
+
+
+class RegistryResponse(BaseModel):
+    models: list[RegisteredModel]
+
+
 # ---- /v1/pipelines/candidate-screening ----
 
 class Job(Strict):

@@ -37,6 +37,7 @@ from transformers import (
 from hrm_ray.config import TrainConfig
 from hrm_ray.metrics import classification_metrics, softmax
 from hrm_ray.models import load_classifier
+from hrm_ray.registry import TRAINING_LOG
 from hrm_ray.tasks import get_task
 from hrm_ray.train.chunks import AllChunks, SampledChunks, tokenize_chunks
 from hrm_ray.train.deepspeed_config import deepspeed_config
@@ -235,7 +236,7 @@ def train_loop_per_worker(config_dict: dict) -> None:
             trainer.save_model(str(model_dir))
             tokenizer.save_pretrained(str(model_dir))
             (model_dir / "metrics.json").write_text(json.dumps(test_metrics, indent=2))
-            (model_dir / "training_log.json").write_text(json.dumps(trainer.state.log_history, indent=1))
+            (model_dir / TRAINING_LOG).write_text(json.dumps(trainer.state.log_history, indent=1))
             run_info = {
                 "world_size": world_size,
                 "resumed_from_checkpoint": checkpoint is not None,

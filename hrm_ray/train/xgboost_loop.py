@@ -19,6 +19,7 @@ import xgboost
 
 from hrm_ray.config import TrainConfig
 from hrm_ray.metrics import classification_metrics
+from hrm_ray.registry import TRAINING_LOG
 from hrm_ray.tabular_features import encode
 from hrm_ray.tasks import get_task
 from hrm_ray.train.splits import task_splits
@@ -64,6 +65,7 @@ def train_loop_per_worker(config_dict: dict) -> None:
         return xgboost.DMatrix(encode(rows["record"].tolist(), schema), label=task.label_index(rows))
 
     train, validation = shard("train"), shard("validation")
+    curve: dict = {}
     booster = xgboost.train(
         xgboost_params(config, len(task.labels)),
         train,
@@ -71,6 +73,7 @@ def train_loop_per_worker(config_dict: dict) -> None:
         evals=[(validation, "validation")],
         early_stopping_rounds=config.xgboost.early_stopping_rounds,
         verbose_eval=25 if rank == 0 else False,
+        evals_result=curve,
     )
 
     # Every rank scores the test split: inside XGBoost's collective, building a DMatrix is a collective
@@ -87,5 +90,10 @@ def train_loop_per_worker(config_dict: dict) -> None:
             (model_dir / SCHEMA_FILE).write_text(json.dumps(schema, indent=1))
             (model_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
             (model_dir / "labels.json").write_text(json.dumps(list(task.labels)))
+            # The training curve, shaped like the transformer's log: one entry per boosting round.
+            (model_dir / TRAINING_LOG).write_text(json.dumps([
+                {"round": i + 1, **{f"validation_{name}": values[i] for name, values in curve["validation"].items()}}
+                for i in range(len(next(iter(curve["validation"].values()))))
+            ]))
             checkpoint = ray.train.Checkpoint.from_directory(tmp)
         ray.train.report({"final": 1, "best_iteration": booster.best_iteration}, checkpoint=checkpoint)
