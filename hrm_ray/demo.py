@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 # Fast profiles: enough to make each model useful in a demo, at a fraction of the full runs' cost.
 FAST = {
     "screening": dict(max_train_samples=600, epochs=2, max_length=128, max_chunks=2, lr=3e-4),
-    "sentiment": dict(max_train_samples=800, epochs=1, max_length=64),
+    "sentiment": dict(max_train_samples=1600, epochs=2, max_length=64),
     "attrition": dict(learner="xgboost"),
     "performance": dict(learner="xgboost"),
 }
