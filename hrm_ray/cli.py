@@ -4,6 +4,7 @@
     hrm evaluate sentiment --model models/sentiment/latest --data-dir ../shared/data --split all
     hrm predict sentiment --model models/sentiment/latest --input reviews.jsonl --output scored.jsonl
     hrm check-fast-path sentiment --model models/sentiment/latest
+    hrm tune attrition --num-samples 12
     hrm serve --config serve_configs/local.yaml
     hrm ui --api http://127.0.0.1:8000
     hrm demo
@@ -28,9 +29,10 @@ from hrm_ray.models import ModelNotFoundError
 from hrm_ray.predict import PredictError
 from hrm_ray.registry import RegistryError
 from hrm_ray.tasks import TASKS, InputError, UnknownTaskError
+from hrm_ray.tune.search import SearchError
 
 USER_ERRORS = (ConfigError, DataError, ModelNotFoundError, PredictError, RegistryError, InputError, UnknownTaskError,
-               PrecisionError)
+               PrecisionError, SearchError)
 
 # Flags of `hrm train` and the TrainConfig field each sets; defaults live in TrainConfig.
 TRAIN_FLAGS = {
@@ -79,10 +81,49 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     return config
 
 
+def add_tune_arguments(parser: argparse.ArgumentParser) -> None:
+    """`hrm tune` / jobs/tune.py: the flags of `hrm train` set the base config every trial starts from."""
+    add_train_arguments(parser)
+    parser.add_argument("--num-samples", type=int, default=8, help="configurations to try (default 8)")
+    parser.add_argument("--space", help="search space YAML (default: the learner's, see hrm_ray/tune/space.py)")
+    parser.add_argument("--scheduler", default="asha", choices=["asha", "none"],
+                        help="asha stops poor trials early; none runs every trial to its full budget")
+    parser.add_argument("--grace-period", type=float, help="ASHA: epochs (or rounds) every trial gets")
+    parser.add_argument("--max-concurrent", type=int, help="trials at once (default: what the cluster holds)")
+    parser.add_argument("--trial-cpus", type=float, default=0.5, help="CPUs of a trial's own process")
+    parser.add_argument("--search-seed", type=int, default=0, help="seed for drawing configurations")
+
+
+def search_from_args(args: argparse.Namespace):
+    from hrm_ray.tune.search import SearchSettings
+    from hrm_ray.tune.space import read_space
+
+    config = config_from_args(args)
+    if args.num_workers is None and not args.config and not any(s.startswith("num_workers") for s in args.set):
+        config.num_workers = 1  # many small trials side by side search faster than a few wide ones
+    settings = SearchSettings(
+        num_samples=args.num_samples,
+        space=read_space(args.space) if args.space else None,
+        scheduler=args.scheduler,
+        grace_period=args.grace_period,
+        max_concurrent=args.max_concurrent,
+        trial_cpus=args.trial_cpus,
+        seed=args.search_seed,
+        storage_path=config.storage_path,
+    )
+    return config, settings
+
+
 def _train(args) -> None:
     from hrm_ray.train.run import train
 
     train(config_from_args(args))
+
+
+def _tune(args) -> None:
+    from hrm_ray.tune.search import run_search
+
+    run_search(*search_from_args(args))
 
 
 def _evaluate(args) -> None:
@@ -158,6 +199,10 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="fine-tune a task model with Ray Train (+ DeepSpeed)")
     add_train_arguments(train)
     train.set_defaults(run=_train)
+
+    tune = commands.add_parser("tune", help="search hyperparameters with Ray Tune (ASHA) and register the best")
+    add_tune_arguments(tune)
+    tune.set_defaults(run=_tune)
 
     evaluate = commands.add_parser("evaluate", help="print a model's metrics as JSON")
     evaluate.add_argument("task", choices=list(TASKS))

@@ -59,7 +59,7 @@ class _ScoringActor:
 
 
 def predict_file(task_name: str, model: str, input_path: str, output_path: str, num_actors: int = 1, batch_size: int = 64) -> int:
-    predictor_dir = _model_dir(model, task_name)
+    predictor_dir = model_for_task(model, task_name)
     records = read_records(Path(input_path), task_name)
     ensure_ray()
     # Records travel as JSON strings: nested dicts of mixed types do not survive Arrow's schema inference.
@@ -81,7 +81,8 @@ def predict_file(task_name: str, model: str, input_path: str, output_path: str, 
     return len(rows)
 
 
-def _model_dir(model: str, task_name: str) -> str:
+def model_for_task(model: str, task_name: str) -> str:
+    """The model folder (a registry task folder means its latest), checked to be trained for this task."""
     model_dir = resolve_model_dir(model)
     trained_for = TrainConfig.from_yaml(model_dir / "hrm_config.yaml").task
     if trained_for != task_name:

@@ -47,8 +47,9 @@ def check_config(config: TrainConfig) -> None:
         check_backbone(config.model)
 
 
-def _run_name(config: TrainConfig, version: str, runs_root: Path) -> str:
-    """A fresh name per run; --resume reuses the last one, and Ray Train restores its latest checkpoint."""
+def run_name(config: TrainConfig, version: str, runs_root: Path) -> str:
+    """A fresh name per run; --resume reuses the last one, and Ray Train restores its latest checkpoint.
+    (`hrm tune` names its searches the same way, with the marker in its own folder.)"""
     marker = runs_root / f"{config.task}.last_run"
     if config.resume:
         if not marker.is_file():
@@ -71,48 +72,71 @@ def resolve_task_defaults(config: TrainConfig) -> None:
     config.max_chunks = config.max_chunks or task.default_max_chunks
 
 
-def train(config: TrainConfig) -> str:
-    """Train one model as configured; returns where the model folder was published."""
+def prepare(config: TrainConfig) -> None:
+    """Resolve defaults, check the config, and make its paths absolute: workers may run in other folders."""
     resolve_task_defaults(config)
     check_config(config)
-    task = get_task(config.task)
-    # Workers may run in other folders (Ray jobs): give them absolute paths.
     config.data_dir = str(Path(config.data_dir).expanduser().resolve())
     if not is_remote(config.output):
         config.output = str(Path(config.output).expanduser().resolve())
     if config.learner == "transformer":
         config.model = resolve_backbone(config.model) if Path(config.model).expanduser().exists() else config.model
-    version = new_version()
-    runs_root = Path(config.output if not is_remote(config.output) else tempfile.gettempdir()) / ".runs"
-    run_config = RunConfig(
-        name=_run_name(config, version, runs_root),
-        storage_path=config.storage_path or str(runs_root),
-        failure_config=FailureConfig(max_failures=config.max_failures),
-        checkpoint_config=CheckpointConfig(num_to_keep=2),
-    )
-    scaling = ScalingConfig(
+
+
+def scaling_config(config: TrainConfig) -> ScalingConfig:
+    return ScalingConfig(
         num_workers=config.num_workers,
         use_gpu=config.use_gpu,
         resources_per_worker={"CPU": config.cpus_per_worker, **({"GPU": 1} if config.use_gpu else {})},
     )
-    ensure_ray()
 
+
+def build_trainer(config: TrainConfig, run_config: RunConfig):
+    """The Ray Train trainer for a prepared config: TorchTrainer (transformers) or XGBoostTrainer."""
     if config.learner == "transformer":
         from ray.train.torch import TorchTrainer
 
         from hrm_ray.train.transformer_loop import train_loop_per_worker
 
-        trainer = TorchTrainer(
-            train_loop_per_worker, train_loop_config=config.to_dict(), scaling_config=scaling, run_config=run_config
+        return TorchTrainer(
+            train_loop_per_worker, train_loop_config=config.to_dict(), scaling_config=scaling_config(config),
+            run_config=run_config,
         )
-    else:
-        trainer = _xgboost_trainer(config, task, scaling, run_config)
+    return _xgboost_trainer(config, get_task(config.task), scaling_config(config), run_config)
 
+
+def train(config: TrainConfig) -> str:
+    """Train one model as configured; returns where the model folder was published."""
+    prepare(config)
+    task = get_task(config.task)
+    version = new_version()
+    runs_root = Path(config.output if not is_remote(config.output) else tempfile.gettempdir()) / ".runs"
+    run_config = RunConfig(
+        name=run_name(config, version, runs_root),
+        storage_path=config.storage_path or str(runs_root),
+        failure_config=FailureConfig(max_failures=config.max_failures),
+        checkpoint_config=CheckpointConfig(num_to_keep=2),
+    )
+    ensure_ray()
+    trainer = build_trainer(config, run_config)
     print(f"[hrm] training {task.name} ({config.learner}) with {config.num_workers} worker(s)", flush=True)
     result = trainer.fit()
     if result.error:
         raise result.error
-    with result.checkpoint.as_directory() as checkpoint_dir, tempfile.TemporaryDirectory() as staging:
+    location, metrics = publish_checkpoint(result.checkpoint, config, version)
+    if not config.storage_path:
+        # The run's checkpoints only matter for resuming it; once its model is published they are dead weight.
+        shutil.rmtree(Path(run_config.storage_path) / run_config.name, ignore_errors=True)
+    print(f"[hrm] saved {location}", flush=True)
+    print(f"[hrm] test metrics {json.dumps({k: v for k, v in metrics.items() if k != 'per_class_f1'})}", flush=True)
+    return location
+
+
+def publish_checkpoint(checkpoint, config: TrainConfig, version: str) -> tuple[str, dict]:
+    """Put a finished run's model folder (its final checkpoint) into the registry: config, fast-path verdict
+    and model card beside the weights. Returns the location and the test metrics."""
+    task = get_task(config.task)
+    with checkpoint.as_directory() as checkpoint_dir, tempfile.TemporaryDirectory() as staging:
         model_dir = Path(staging) / version
         shutil.copytree(Path(checkpoint_dir) / "model", model_dir)
         metrics = json.loads((model_dir / "metrics.json").read_text())
@@ -120,13 +144,7 @@ def train(config: TrainConfig) -> str:
         if config.learner == "transformer" and config.fast_path_check:
             _check_fast_path(model_dir, config)
         (model_dir / "README.md").write_text(model_card(task, config, metrics, version))
-        location = publish(model_dir, config.output, task.name, version)
-    if not config.storage_path:
-        # The run's checkpoints only matter for resuming it; once its model is published they are dead weight.
-        shutil.rmtree(Path(run_config.storage_path) / run_config.name, ignore_errors=True)
-    print(f"[hrm] saved {location}", flush=True)
-    print(f"[hrm] test metrics {json.dumps({k: v for k, v in metrics.items() if k != 'per_class_f1'})}", flush=True)
-    return location
+        return publish(model_dir, config.output, task.name, version), metrics
 
 
 def _check_fast_path(model_dir: Path, config: TrainConfig) -> None:

@@ -228,7 +228,13 @@ def train_loop_per_worker(config_dict: dict) -> None:
     )
 
     # ---- save: rank 0 reports the model folder; every rank must call report ----
-    summary = {"final": 1, "test_" + task.primary_metric: test_metrics.get(task.primary_metric)}
+    # The best validation score rides along, so a Tune search compares finished trials on what it searched.
+    summary = {
+        "final": 1,
+        "epoch": float(trainer.state.epoch or 0),
+        "eval_" + task.primary_metric: trainer.state.best_metric,
+        "test_" + task.primary_metric: test_metrics.get(task.primary_metric),
+    }
     with tempfile.TemporaryDirectory() as tmp:
         final_checkpoint = None
         if trainer.is_world_process_zero():

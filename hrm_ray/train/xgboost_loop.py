@@ -26,6 +26,7 @@ from hrm_ray.train.splits import task_splits
 
 MODEL_FILE = "model.json"
 SCHEMA_FILE = "feature_schema.json"
+VALIDATION_LOSS = "val_loss"  # what Tune minimises for this learner
 
 
 def xgboost_params(config: TrainConfig, n_classes: int) -> dict:
@@ -51,6 +52,20 @@ def predict_proba(booster: xgboost.Booster, features) -> np.ndarray:
     return np.column_stack([1 - raw, raw]) if raw.ndim == 1 else raw
 
 
+class ReportRounds(xgboost.callback.TrainingCallback):
+    """Report the validation loss to Ray every `every` rounds, so Ray Tune's ASHA can stop a poor trial early.
+    Every rank reports (Ray Train's report is collective); XGBoost already reduced the loss across them."""
+
+    def __init__(self, every: int):
+        self.every = every
+
+    def after_iteration(self, model, epoch: int, evals_log) -> bool:
+        if self.every and (epoch + 1) % self.every == 0:
+            loss = next(iter(evals_log["validation"].values()))[-1]
+            ray.train.report({"round": epoch + 1, VALIDATION_LOSS: float(loss)})
+        return False  # keep training
+
+
 def train_loop_per_worker(config_dict: dict) -> None:
     config = TrainConfig.from_dict(config_dict["config"])
     schema = config_dict["schema"]
@@ -74,6 +89,7 @@ def train_loop_per_worker(config_dict: dict) -> None:
         early_stopping_rounds=config.xgboost.early_stopping_rounds,
         verbose_eval=25 if rank == 0 else False,
         evals_result=curve,
+        callbacks=[ReportRounds(config.xgboost.report_every)],
     )
 
     # Every rank scores the test split: inside XGBoost's collective, building a DMatrix is a collective
@@ -96,4 +112,11 @@ def train_loop_per_worker(config_dict: dict) -> None:
                 for i in range(len(next(iter(curve["validation"].values()))))
             ]))
             checkpoint = ray.train.Checkpoint.from_directory(tmp)
-        ray.train.report({"final": 1, "best_iteration": booster.best_iteration}, checkpoint=checkpoint)
+        summary = {
+            "final": 1,
+            "round": booster.num_boosted_rounds(),
+            "best_iteration": booster.best_iteration,
+            VALIDATION_LOSS: float(min(next(iter(curve["validation"].values())))),
+            "test_" + task.primary_metric: metrics.get(task.primary_metric),
+        }
+        ray.train.report(summary, checkpoint=checkpoint)
