@@ -26,19 +26,27 @@ RAY="${RAY:-$(command -v ray || true)}"
 export PATH="$(dirname "$RAY"):$PATH"
 ADDRESS="127.0.0.1:$HEAD_PORT"
 
+free_port() {
+    python -c 'import socket; s = socket.socket(); s.bind(("", 0)); print(s.getsockname()[1])'
+}
+
 up() {
     if (exec 3<>"/dev/tcp/127.0.0.1/$HEAD_PORT") 2>/dev/null; then
         echo "local.sh: a cluster already answers at $ADDRESS; run 'cluster/local.sh down' first" >&2
         exit 1
     fi
     mkdir -p "$CLUSTER_DIR"
+    # Each node's dashboard agent (which runs submitted jobs) on a free port: the default, 52365, is taken
+    # whenever another Ray instance runs on this machine, and jobs then fail with "No available agent".
     "$RAY" start --head --node-ip-address 127.0.0.1 --port "$HEAD_PORT" --num-cpus "$NODE_CPUS" \
+        --dashboard-agent-listen-port "$(free_port)" \
         --dashboard-host 127.0.0.1 --dashboard-port "$DASHBOARD_PORT" --temp-dir "$CLUSTER_DIR" \
         --disable-usage-stats >"$CLUSTER_DIR/head.log" 2>&1 \
         || { cat "$CLUSTER_DIR/head.log" >&2; exit 1; }
     for i in $(seq 1 "$WORKERS"); do
         # A temp dir of its own: nodes sharing one clean up each other's runtime envs (job working dirs).
         "$RAY" start --address "$ADDRESS" --node-ip-address 127.0.0.1 --num-cpus "$NODE_CPUS" \
+            --dashboard-agent-listen-port "$(free_port)" \
             --temp-dir "$CLUSTER_DIR/w$i" --disable-usage-stats >"$CLUSTER_DIR/worker-$i.log" 2>&1 \
             || { cat "$CLUSTER_DIR/worker-$i.log" >&2; down; exit 1; }
     done

@@ -121,7 +121,7 @@ def score_table(task_name: str, model: str, input_path: str, output_dir: str, te
         num_cpus=1,
     )
     scored.write_parquet(str(output))
-    written = ray.data.read_parquet(str(output), columns=[ERROR]).to_pandas()[ERROR]
+    written = ray.data.read_parquet(str(output)).select_columns([ERROR]).to_pandas()[ERROR]
     errors = written.dropna()
     return {"rows": int(len(written)), "errors": int(len(errors)),
             "first_error": None if errors.empty else str(errors.iloc[0]), "output": str(output)}

@@ -89,6 +89,7 @@ def add_tune_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scheduler", default="asha", choices=["asha", "none"],
                         help="asha stops poor trials early; none runs every trial to its full budget")
     parser.add_argument("--grace-period", type=float, help="ASHA: epochs (or rounds) every trial gets")
+    parser.add_argument("--reduction-factor", type=int, default=3, help="ASHA: 1 in N trials goes on at each rung")
     parser.add_argument("--max-concurrent", type=int, help="trials at once (default: what the cluster holds)")
     parser.add_argument("--trial-cpus", type=float, default=0.5, help="CPUs of a trial's own process")
     parser.add_argument("--search-seed", type=int, default=0, help="seed for drawing configurations")
@@ -106,6 +107,7 @@ def search_from_args(args: argparse.Namespace):
         space=read_space(args.space) if args.space else None,
         scheduler=args.scheduler,
         grace_period=args.grace_period,
+        reduction_factor=args.reduction_factor,
         max_concurrent=args.max_concurrent,
         trial_cpus=args.trial_cpus,
         seed=args.search_seed,

@@ -30,8 +30,9 @@ class XGBoostConfig:
     colsample_bytree: float = 0.8
     # Stop adding trees once the validation loss has not improved for this many rounds.
     early_stopping_rounds: int = 30
-    # Report the validation loss to Ray every this many rounds (what Tune's ASHA decides on); 0: only at the end.
-    report_every: int = 10
+    # Report the validation loss to Ray every this many rounds, for Tune's ASHA to decide on; 0: only at the
+    # end (plain training: each report waits for the Train controller). `hrm tune` makes 0 into 25.
+    report_every: int = 0
 
 
 @dataclass

@@ -62,6 +62,7 @@ def run_demo(models: str = "models", api_port: int = 8000, ui_port: int = 7860) 
     import ray
     from ray import serve
 
+    from hrm_ray.ray_session import start_local_ray
     from hrm_ray.serve.launch import deploy, wait_until_serving
     from ui.app import build, launch
 
@@ -72,7 +73,7 @@ def run_demo(models: str = "models", api_port: int = 8000, ui_port: int = 7860) 
 
     # The dashboard serves the Jobs API of the Train tab. Logical CPUs are twice the cores: the Serve
     # replicas hold ~1 CPU of reservations while idle, and a fine-tune from the Train tab needs 2 more.
-    context = ray.init(include_dashboard=True, dashboard_host="127.0.0.1", num_cpus=2 * (os.cpu_count() or 1))
+    context = start_local_ray(include_dashboard=True, dashboard_host="127.0.0.1", num_cpus=2 * (os.cpu_count() or 1))
     try:
         train_missing(data_dir, models_root)
         config = yaml.safe_load((REPO / "serve_configs" / "local.yaml").read_text())

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from hrm_ray.buckets import MAX_TOKENS, length_buckets
+from hrm_ray.buckets import MAX_TOKENS
 from hrm_ray.config import TrainConfig
 from hrm_ray.fast_path import autocast, prepare_model
 from hrm_ray.metrics import softmax
@@ -62,15 +62,11 @@ class Predictor:
 
     @torch.inference_mode()
     def text_probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        from hrm_ray.train.chunks import AllChunks, tokenize_chunks
+        from hrm_ray.train.chunks import AllChunks, padded_buckets, tokenize_chunks
 
         chunks = AllChunks(tokenize_chunks(self.tokenizer, texts, self.max_length, self.max_chunks))
         logits = np.zeros((len(chunks), len(self.task.labels)), dtype=np.float64)
-        for bucket in length_buckets([len(ids) for ids in chunks.items], self.max_tokens):
-            batch = self.tokenizer.pad(
-                [{"input_ids": chunks.items[i], "attention_mask": [1] * len(chunks.items[i])} for i in bucket],
-                return_tensors="pt",
-            ).to(self.device)
+        for bucket, batch in padded_buckets(self.tokenizer, chunks, self.max_tokens, self.device):
             with autocast(self.precision, self.device):
                 logits[bucket] = self.model(**batch).logits.float().cpu().numpy()
         return softmax(chunks.pool(logits))

@@ -24,10 +24,13 @@ def ray_session():
     """Start Ray once (5-7 s); every test that trains or predicts shares it."""
     import ray
 
-    os.environ.setdefault("RAY_TRAIN_ENABLE_PRINT_PATCH", "0")  # as hrm_ray.ray_session.ensure_ray does
+    from hrm_ray.ray_session import set_train_driver_env, start_local_ray
+
+    set_train_driver_env()  # as hrm_ray.ray_session.ensure_ray does
     # Logical CPUs above the 2 real ones: the Serve app of the serving tests stays up (idle, ~1 CPU of
-    # reservations) while later tests train with 2 workers x 1 CPU.
-    ray.init(num_cpus=max(4, os.cpu_count() or 2), include_dashboard=False)
+    # reservations) while later tests train with 2 workers x 1 CPU. A fresh instance even while
+    # tests/test_cluster.py's cluster runs beside it, its processes told which one is theirs.
+    start_local_ray(num_cpus=max(4, os.cpu_count() or 2), include_dashboard=False)
     yield ray
     ray.shutdown()
 

@@ -75,3 +75,30 @@ def test_evaluate_and_predict_name_a_missing_model(capsys, tmp_path, data_dir):
     assert code == 2 and "model folder not found" in err
     code, err = run(capsys, "predict", "sentiment", "--model", str(tmp_path / "gone"), "--input", "x", "--output", "y")
     assert code == 2 and "model folder not found" in err
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--space", "SPACE"], "search space xgboost.depth: unknown config key"),
+        (["--num-samples", "0"], "--num-samples must be at least 1"),
+        (["--resume", "--output", "OUT"], "--resume: no earlier run of attrition"),
+        (["--data-dir", "NOWHERE"], "data folder not found"),
+    ],
+)
+def test_bad_search_settings_are_named_before_any_trial(capsys, tmp_path, data_dir, flags, message):
+    (tmp_path / "space.yaml").write_text("xgboost.depth: {choice: [3, 5]}\n")
+    replace = {"SPACE": str(tmp_path / "space.yaml"), "OUT": str(tmp_path / "models"), "NOWHERE": str(tmp_path / "x")}
+    flags = [replace.get(flag, flag) for flag in flags]
+    data = [] if "--data-dir" in flags else ["--data-dir", str(data_dir)]
+    code, err = run(capsys, "tune", "attrition", *data, "--output", str(tmp_path / "models"), *flags)
+    assert code == 2 and message in err, err
+
+
+def test_tune_trials_use_one_worker_unless_told(tmp_path):
+    from hrm_ray.cli import search_from_args
+
+    config, settings = search_from_args(build_parser().parse_args(["tune", "sentiment", "--num-samples", "4"]))
+    assert config.num_workers == 1 and settings.num_samples == 4 and settings.scheduler == "asha"
+    config, _ = search_from_args(build_parser().parse_args(["tune", "sentiment", "--num-workers", "2"]))
+    assert config.num_workers == 2

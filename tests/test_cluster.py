@@ -10,7 +10,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -102,7 +101,7 @@ def test_a_finetune_job_submitted_to_the_cluster_registers_a_model(cluster, data
 TINY_SPACE = {
     "xgboost.max_depth": {"choice": [2, 4]},
     "xgboost.eta": {"loguniform": [0.05, 0.3]},
-    "xgboost.num_boost_round": {"choice": [20, 40]},
+    "xgboost.num_boost_round": {"choice": [50, 100]},
 }
 
 
@@ -113,20 +112,23 @@ def test_an_interrupted_search_resumes_and_registers_its_best_trial(cluster, dat
                "--space", str(space), "--num-samples", "3", "--max-concurrent", "1"]
     search = subprocess.Popen(command, env=cluster.driver_env(), text=True, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT)
-    # Interrupt once the first trial has finished (its final report is in its result file).
-    deadline = time.time() + 240
-    while time.time() < deadline and search.poll() is None:
-        if any('"final": 1' in f.read_text() for f in models.glob(".tune/*/run_trial_*/result.json")):
+    # Interrupt once Tune says the first trial completed (its last report alone is not enough: a trial
+    # interrupted between its final report and its end is, rightly, run again).
+    seen = []
+    for line in search.stdout:
+        seen.append(line)
+        if "completed after" in line:
             break
-        time.sleep(1)
-    assert search.poll() is None, "the search ended before it could be interrupted:\n" + search.stdout.read()[-3000:]
+    assert search.poll() is None, "the search ended before it could be interrupted:\n" + "".join(seen)[-3000:]
     search.send_signal(signal.SIGINT)
-    interrupted_output = search.communicate(timeout=120)[0]
+    interrupted_output = "".join(seen) + search.communicate(timeout=120)[0]
     assert search.returncode == 2, interrupted_output[-3000:]
     assert "interrupted; run the same command with --resume" in interrupted_output
     assert not (models / "attrition").exists(), "an interrupted search must not register a model"
     (experiment,) = [p for p in models.glob(".tune/*") if p.is_dir()]
-    finished_first = [f for f in experiment.glob("run_trial_*/result.json") if '"final": 1' in f.read_text()]
+    completed = seen[-1].split("Trial ", 1)[1].split()[0]  # "Trial run_trial_x_00000 completed after ..."
+    finished_first = list(experiment.glob(f"{completed}_*/result.json"))
+    assert len(finished_first) == 1 and '"final": 1' in finished_first[0].read_text()
 
     resumed = subprocess.run([*command, "--resume"], env=cluster.driver_env(), text=True, capture_output=True,
                              timeout=420)

@@ -11,11 +11,11 @@ import numpy as np
 import torch
 from ray import serve
 
-from hrm_ray.buckets import MAX_TOKENS, length_buckets
+from hrm_ray.buckets import MAX_TOKENS
 from hrm_ray.models import resolve_backbone
 from hrm_ray.serve.lane import InferenceLane
 from hrm_ray.serve.settings import resolve_device
-from hrm_ray.train.chunks import AllChunks, tokenize_chunks
+from hrm_ray.train.chunks import AllChunks, padded_buckets, tokenize_chunks
 
 
 class SentenceEncoder:
@@ -32,11 +32,7 @@ class SentenceEncoder:
     def embed(self, texts: list[str]) -> np.ndarray:
         chunks = AllChunks(tokenize_chunks(self.tokenizer, texts, self.max_length, self.max_chunks))
         vectors = np.zeros((len(chunks), self.model.config.hidden_size), dtype=np.float32)
-        for index in length_buckets([len(ids) for ids in chunks.items], self.max_tokens):
-            batch = self.tokenizer.pad(
-                [{"input_ids": chunks.items[i], "attention_mask": [1] * len(chunks.items[i])} for i in index],
-                return_tensors="pt",
-            ).to(self.device)
+        for index, batch in padded_buckets(self.tokenizer, chunks, self.max_tokens, self.device):
             hidden = self.model(**batch).last_hidden_state
             mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             vectors[index] = ((hidden * mask).sum(1) / mask.sum(1)).float().cpu().numpy()

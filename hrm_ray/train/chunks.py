@@ -85,3 +85,16 @@ class AllChunks(torch.utils.data.Dataset):
         sums = np.zeros((self.n_texts, chunk_logits.shape[1]), dtype=np.float64)
         np.add.at(sums, self.text_index, chunk_logits)
         return sums / np.bincount(self.text_index, minlength=self.n_texts)[:, None]
+
+
+def padded_buckets(tokenizer, chunks: AllChunks, max_tokens: int, device: str):
+    """Every chunk once, as (indices, batch on device): length buckets of at most max_tokens tokens, each padded
+    to its own longest chunk. How inference (Predictor, the Serve encoder) feeds a model on CPU and GPU."""
+    from hrm_ray.buckets import length_buckets
+
+    for index in length_buckets([len(ids) for ids in chunks.items], max_tokens):
+        batch = tokenizer.pad(
+            [{"input_ids": chunks.items[i], "attention_mask": [1] * len(chunks.items[i])} for i in index],
+            return_tensors="pt",
+        ).to(device)
+        yield index, batch

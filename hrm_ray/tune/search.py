@@ -38,6 +38,7 @@ from hrm_ray.tune.trial import run_trial, trial_config
 SEARCH_FILE = "hrm_search.yaml"  # what a search was started with; --resume reads it back
 TABLE_FILE = "results.csv"
 PLOT_FILE = "curves.png"
+ROUNDS_PER_REPORT = 25  # XGBoost trials report their validation loss this often, for ASHA's rungs
 
 
 class SearchError(RuntimeError):
@@ -54,7 +55,7 @@ class SearchSettings:
     space: dict[str, Any] | None = None  # None: the learner's default (hrm_ray.tune.space)
     scheduler: str = "asha"  # asha | none (every trial runs its full budget: a grid search)
     grace_period: float | None = None  # ASHA's first rung; None: 1 epoch, or 2 reports of boosting rounds
-    reduction_factor: int = 2
+    reduction_factor: int = 3  # 1 in 3 trials goes on at each rung (Hyperband's eta)
     max_concurrent: int | None = None  # None: as many as the cluster's resources hold
     trial_cpus: float = 0.5  # for the trial's own process; its Train workers take their own CPUs
     seed: int = 0  # for drawing configurations
@@ -68,6 +69,7 @@ class SearchOutcome:
     best_trial: str
     best_params: dict[str, Any]
     metric: str
+    mode: str  # max or min: which way the metric is better
     best_score: float
     time_attr: str
     budget_spent: float  # epochs (or boosting rounds) of every trial together
@@ -99,8 +101,10 @@ def _scheduler(settings: SearchSettings, config: TrainConfig, space: dict, time_
     if settings.scheduler != "asha":
         raise ConfigError(f"--scheduler must be asha or none, got {settings.scheduler!r}")
     default_budget = config.epochs if config.learner == "transformer" else config.xgboost.num_boost_round
-    max_t = largest_budget(space, budget_key, default_budget)
     grace = settings.grace_period or (1 if config.learner == "transformer" else 2 * config.xgboost.report_every)
+    # ASHA stops a trial once it reports max_t; past the largest budget, so that a trial still delivers its
+    # final report (the trained model) after its last epoch instead of being stopped at it.
+    max_t = largest_budget(space, budget_key, default_budget) + grace
     return ASHAScheduler(time_attr=time_attr, max_t=max_t, grace_period=grace,
                          reduction_factor=settings.reduction_factor)
 
@@ -117,6 +121,8 @@ def run_search(config: TrainConfig, settings: SearchSettings) -> SearchOutcome:
     resuming = config.resume
     if not resuming:
         prepare(config)
+        if config.learner == "xgboost" and not config.xgboost.report_every:
+            config.xgboost.report_every = ROUNDS_PER_REPORT
         settings.space = settings.space or DEFAULT_SPACES[config.learner]
         check_space(settings.space, config)
     root = _search_root(config, settings)
@@ -204,7 +210,7 @@ def _conclude(results, config: TrainConfig, name: str, experiment: str, chosen: 
         for train_run in Path(experiment).glob("train-*"):
             shutil.rmtree(train_run, ignore_errors=True)
     outcome = SearchOutcome(
-        name=name, location=location, best_trial=best_trial, best_params=params[best_trial], metric=metric,
+        name=name, location=location, best_trial=best_trial, best_params=params[best_trial], metric=metric, mode=mode,
         best_score=float(checkpoints[best_trial][metric]), time_attr=time_attr,
         budget_spent=float(table[time_attr].sum()), trials=len(histories),
         table=report_dir / TABLE_FILE, plot=report_dir / PLOT_FILE,

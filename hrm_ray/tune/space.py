@@ -81,7 +81,10 @@ def check_space(space: dict[str, Any], base: TrainConfig) -> None:
             raise ConfigError(f"search space {key}: loguniform needs a positive lower bound, got {values[0]}")
         probe = TrainConfig.from_dict(base.to_dict())
         for value in values:
-            probe.set(key, value)  # raises ConfigError naming the key for an unknown key or a wrong type
+            try:
+                probe.set(key, value)
+            except ConfigError as error:  # an unknown key, or a value of the wrong type
+                raise ConfigError(f"search space {key}: {error}") from None
 
 
 def to_param_space(space: dict[str, dict[str, list]]) -> dict[str, Any]:

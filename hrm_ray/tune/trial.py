@@ -14,6 +14,7 @@ from ray.train import CheckpointConfig, FailureConfig, RunConfig
 from ray.tune.integration.ray_train import TuneReportCallback
 
 from hrm_ray.config import TrainConfig
+from hrm_ray.ray_session import set_train_driver_env
 from hrm_ray.train.run import build_trainer
 
 
@@ -25,6 +26,7 @@ def trial_config(base: dict[str, Any], params: dict[str, Any]) -> TrainConfig:
 
 
 def run_trial(params: dict[str, Any], base: dict[str, Any], train_storage: str) -> None:
+    set_train_driver_env()  # this process is the Train run's driver, on whichever node Tune placed it
     config = trial_config(base, params)
     # The run is named after the trial: a trial restarted by a resumed search finds its Train run and
     # continues from its last checkpoint instead of starting over.
