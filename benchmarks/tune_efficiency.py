@@ -2,10 +2,10 @@
 
     python benchmarks/tune_efficiency.py --data-dir $HRM_DATA_DIR                      # attrition, XGBoost
     python benchmarks/tune_efficiency.py --data-dir $HRM_DATA_DIR --task sentiment \\
-        --set max_train_samples=600 --set max_length=96                                # MiniLM, epochs
+        --set max_train_samples=400 --set max_length=64                                # MiniLM, epochs
 
 Both arms run every configuration of one grid (`hrm tune` with --scheduler none, then asha). The grid runs
-each to its full budget; ASHA stops a trial at a rung (grace period, then x2) when it trails the others seen
+each to its full budget; ASHA stops a trial at a rung (grace period, then x3) when it trails the others seen
 there. Printed: each arm's best validation score (what both optimise), the test score of the model each
 registers, the training budget each spent (epochs for transformers, boosting rounds for XGBoost) and the
 ratios. Target: ASHA within 1% of the grid's best for at most half its budget.
