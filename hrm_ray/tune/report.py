@@ -8,6 +8,14 @@ from pathlib import Path
 import pandas as pd
 
 
+def final_report(history: pd.DataFrame) -> pd.Series | None:
+    """A trial's last report as a finished run (its model's checkpoint path and test score), or None if ASHA
+    stopped it, it failed, or it was interrupted first."""
+    if "final" not in history or not (history["final"] == 1).any():
+        return None
+    return history[history["final"] == 1].iloc[-1]
+
+
 def trial_table(histories: dict[str, pd.DataFrame], params: dict[str, dict], errors: dict[str, str],
                 metric: str, mode: str, time_attr: str) -> pd.DataFrame:
     """One row per trial: its hyperparameters, best validation score, how far it trained, its test score if
@@ -15,16 +23,15 @@ def trial_table(histories: dict[str, pd.DataFrame], params: dict[str, dict], err
     rows = []
     for trial_id, history in histories.items():
         scores = history[metric].dropna() if metric in history else pd.Series(dtype=float)
-        finished = "final" in history and (history["final"] == 1).any()
+        final_row = final_report(history)
         test_columns = [c for c in history.columns if c.startswith("test_")]
-        final_row = history[history["final"] == 1].iloc[-1] if finished else None
         rows.append({
             "trial_id": trial_id,
             **{f"param.{key}": value for key, value in params[trial_id].items()},
             metric: (scores.max() if mode == "max" else scores.min()) if len(scores) else math.nan,
             time_attr: history[time_attr].max() if time_attr in history else 0,
             **{c: final_row[c] if final_row is not None else math.nan for c in test_columns},
-            "status": "finished" if finished else ("error" if trial_id in errors else "stopped early"),
+            "status": "finished" if final_row is not None else ("error" if trial_id in errors else "stopped early"),
             "error": errors.get(trial_id, ""),
         })
     table = pd.DataFrame(rows)

@@ -31,7 +31,7 @@ from hrm_ray.ray_session import ensure_ray
 from hrm_ray.registry import is_remote, new_version
 from hrm_ray.tasks import get_task
 from hrm_ray.train.run import prepare, publish_checkpoint, run_name
-from hrm_ray.tune.report import plot_curves, trial_table
+from hrm_ray.tune.report import final_report, plot_curves, trial_table
 from hrm_ray.tune.space import DEFAULT_SPACES, check_space, largest_budget, objective, to_param_space
 from hrm_ray.tune.trial import run_trial, trial_config
 
@@ -186,8 +186,8 @@ def _conclude(results, config: TrainConfig, name: str, experiment: str, chosen: 
         params[trial_id] = dict(result.config or {})
         if result.error:
             errors[trial_id] = str(result.error).strip().splitlines()[-1][:300]
-        if "final" in history and (history["final"] == 1).any():
-            checkpoints[trial_id] = history[history["final"] == 1].iloc[-1]
+        if (final := final_report(history)) is not None:
+            checkpoints[trial_id] = final
 
     table = trial_table(histories, params, errors, metric, mode, time_attr)
     report_dir = Path(experiment) if not is_remote(experiment) else Path("tune-results") / name
