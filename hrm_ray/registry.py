@@ -26,6 +26,31 @@ def is_remote(uri: str) -> bool:
     return "://" in uri and not uri.startswith("file://")
 
 
+def write_text(uri: str, text: str) -> None:
+    """Write a small text file to a local path or an object-store URI."""
+    if not is_remote(uri):
+        Path(uri).write_text(text)
+        return
+    import pyarrow.fs
+
+    filesystem, path = pyarrow.fs.FileSystem.from_uri(uri)
+    with filesystem.open_output_stream(path) as stream:
+        stream.write(text.encode())
+
+
+def read_text(uri: str) -> str:
+    """Read a small text file from a local path or an object-store URI (FileNotFoundError if absent)."""
+    if not is_remote(uri):
+        return Path(uri).read_text()
+    import pyarrow.fs
+
+    filesystem, path = pyarrow.fs.FileSystem.from_uri(uri)
+    if filesystem.get_file_info(path).type == pyarrow.fs.FileType.NotFound:
+        raise FileNotFoundError(uri)
+    with filesystem.open_input_stream(path) as stream:
+        return stream.read().decode()
+
+
 def new_version() -> str:
     return time.strftime("%Y%m%d-%H%M%S")
 
@@ -37,9 +62,7 @@ def publish(local_dir: Path, root: str, task: str, version: str) -> str:
 
         target = f"{root.rstrip('/')}/{task}/{version}"
         pyarrow.fs.copy_files(str(local_dir), target, destination_filesystem=None)
-        filesystem, path = pyarrow.fs.FileSystem.from_uri(f"{root.rstrip('/')}/{task}/{LATEST_FILE}")
-        with filesystem.open_output_stream(path) as stream:
-            stream.write(version.encode())
+        write_text(f"{root.rstrip('/')}/{task}/{LATEST_FILE}", version)
         return target
     task_dir = Path(root) / task
     task_dir.mkdir(parents=True, exist_ok=True)

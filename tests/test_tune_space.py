@@ -6,7 +6,7 @@ import pytest
 from ray import tune
 
 from hrm_ray.config import ConfigError, TrainConfig
-from hrm_ray.tune.search import SearchSettings, concurrent_trials
+from hrm_ray.tune.search import SearchSettings, concurrent_trials, run_search
 from hrm_ray.tune.space import DEFAULT_SPACES, check_space, largest_budget, objective, read_space, to_param_space
 
 
@@ -63,3 +63,12 @@ def test_trials_that_cannot_fit_the_cluster_are_refused_before_any_starts(ray_se
     narrow = TrainConfig(num_workers=1)
     assert concurrent_trials(narrow, SearchSettings(trial_cpus=0.5)) == int(cpus // 1.5)
     assert concurrent_trials(narrow, SearchSettings(max_concurrent=1)) == 1
+
+
+def test_resuming_a_search_whose_folder_lost_its_settings_names_the_folder(tmp_path):
+    # The marker says which search was last; its saved settings (hrm_search.yaml) are gone.
+    (tmp_path / ".tune").mkdir()
+    (tmp_path / ".tune" / "attrition.last_run").write_text("attrition-xgboost-20260101-000000")
+    config = TrainConfig(task="attrition", output=str(tmp_path), resume=True)
+    with pytest.raises(ConfigError, match="attrition-xgboost-20260101-000000 holds no search to resume"):
+        run_search(config, SearchSettings())

@@ -30,7 +30,7 @@ class Attrition(TabularTask):
     default_max_length = 160  # a serialised row is ~145-158 tokens
     default_epochs = 8.0  # ~1,000 rows: many epochs are cheap, and early stopping keeps the best
     default_lr = 1e-4
-    data_description = "IBM HR Analytics attrition data (fictional, 1,470 employees, 16% left)"
+    data_description = "IBM HR Analytics attrition data (fictional employees, about 16% left)"
     intended_use = "Flag teams with elevated attrition risk for retention conversations and workforce planning."
     limits = (
         "Fictional data with one company's structure; calibrate on your own history before use. Inputs include "

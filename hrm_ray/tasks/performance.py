@@ -32,7 +32,7 @@ class Performance(TabularTask):
     default_max_length = 160  # a serialised row is ~145-158 tokens
     default_epochs = 8.0  # ~1,000 rows: many epochs are cheap, and early stopping keeps the best
     default_lr = 1e-4
-    data_description = "INX Future Inc. employee performance data (fictitious company, 1,200 employees, ratings 2/3/4)"
+    data_description = "INX Future Inc. employee performance data (fictitious company, ratings 2/3/4)"
     intended_use = "Understand which factors go with performance ratings; a second opinion in calibration meetings."
     limits = (
         "Fictitious data set; ratings reflect one company's process. Never use to set an individual's rating: "

@@ -40,7 +40,7 @@ class Screening(TextTask):
     default_epochs = 6.0
     default_lr = 1e-4
     default_batch_size = 8  # per worker: 24 classes and ~1,600 resumes need many small steps
-    data_description = "2,484 livecareer.com resumes in 24 job categories (text extracted from PDFs), title line removed"
+    data_description = "livecareer.com resumes in 24 job categories (text extracted from PDFs), title line removed"
     intended_use = "Routing incoming resumes to the recruiter team of the matching job family; a human reads every resume."
     limits = (
         "English resumes only; categories are livecareer.com's, not a formal taxonomy; small classes "

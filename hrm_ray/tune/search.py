@@ -28,7 +28,7 @@ from ray.tune.search.basic_variant import BasicVariantGenerator
 
 from hrm_ray.config import ConfigError, TrainConfig
 from hrm_ray.ray_session import ensure_ray
-from hrm_ray.registry import is_remote, new_version
+from hrm_ray.registry import is_remote, new_version, read_text, write_text
 from hrm_ray.tasks import get_task
 from hrm_ray.train.run import prepare, publish_checkpoint, run_name
 from hrm_ray.tune.report import final_report, plot_curves, trial_table
@@ -236,28 +236,14 @@ def _checkpoint(path: str, experiment: str) -> ray.train.Checkpoint:
 
 def _write_search(experiment: str, config: TrainConfig, settings: SearchSettings) -> None:
     text = yaml.safe_dump({"config": config.to_dict(), "settings": dataclasses.asdict(settings)}, sort_keys=False)
-    if is_remote(experiment):
-        import pyarrow.fs
-
-        filesystem, path = pyarrow.fs.FileSystem.from_uri(f"{experiment}/{SEARCH_FILE}")
-        with filesystem.open_output_stream(path) as stream:
-            stream.write(text.encode())
-    else:
-        (Path(experiment) / SEARCH_FILE).write_text(text)
+    write_text(f"{experiment}/{SEARCH_FILE}", text)
 
 
 def _read_search(experiment: str) -> tuple[TrainConfig, SearchSettings]:
-    if is_remote(experiment):
-        import pyarrow.fs
-
-        filesystem, path = pyarrow.fs.FileSystem.from_uri(f"{experiment}/{SEARCH_FILE}")
-        with filesystem.open_input_stream(path) as stream:
-            saved = yaml.safe_load(stream.read().decode())
-    else:
-        file = Path(experiment) / SEARCH_FILE
-        if not file.is_file():
-            raise ConfigError(f"--resume: {experiment} holds no search to resume")
-        saved = yaml.safe_load(file.read_text())
+    try:
+        saved = yaml.safe_load(read_text(f"{experiment}/{SEARCH_FILE}"))
+    except FileNotFoundError:
+        raise ConfigError(f"--resume: {experiment} holds no search to resume") from None
     config = TrainConfig.from_dict(saved["config"])
     config.resume = False
     return config, SearchSettings(**saved["settings"])
