@@ -1,6 +1,6 @@
 """ASHA against the full grid: the same configurations, searched both ways, in one run.
 
-    python benchmarks/tune_efficiency.py --data-dir $HRM_DATA_DIR                      # attrition, XGBoost
+    python benchmarks/tune_efficiency.py --data-dir $HRM_DATA_DIR [--budget 1000]      # attrition, XGBoost
     python benchmarks/tune_efficiency.py --data-dir $HRM_DATA_DIR --task sentiment \\
         --set max_train_samples=400 --set max_length=64                                # MiniLM, epochs
 
