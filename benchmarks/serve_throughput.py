@@ -30,7 +30,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from hrm_ray.predictor import Predictor  # noqa: E402
-from hrm_ray.serve.launch import deploy, free_port, wait_until_serving  # noqa: E402
+from hrm_ray.ray_session import free_port  # noqa: E402
+from hrm_ray.serve.launch import deploy, wait_until_serving  # noqa: E402
 from hrm_ray.serve.loadgen import run_load, summary  # noqa: E402
 from hrm_ray.tasks import get_task  # noqa: E402
 

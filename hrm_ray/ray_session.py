@@ -45,11 +45,16 @@ def _told(address: str, runtime_env: dict | None = None) -> dict:
     return runtime_env
 
 
-def start_local_ray(**options):
-    """A new local Ray instance (its GCS port fixed up front, so that its processes can be told it)."""
+def free_port() -> int:
+    """A TCP port nothing on this machine listens on now (on any interface)."""
     with socket.socket() as probe:
         probe.bind(("", 0))
-        port = probe.getsockname()[1]
+        return probe.getsockname()[1]
+
+
+def start_local_ray(**options):
+    """A new local Ray instance (its GCS port fixed up front, so that its processes can be told it)."""
+    port = free_port()
     address = f"{ray.util.get_node_ip_address()}:{port}"
     os.environ["RAY_GCS_SERVER_PORT"] = str(port)
     try:

@@ -68,7 +68,7 @@ class Service:
     """The deployed app: `hrm serve --non-blocking` into the session's Ray, as a user would run it."""
 
     def __init__(self, ray_session, registry: Path):
-        from hrm_ray.serve.launch import free_port
+        from hrm_ray.ray_session import free_port
 
         self.gcs = ray_session.get_runtime_context().gcs_address
         self.registry = registry

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from hrm_ray.serve.launch import free_port
+from hrm_ray.ray_session import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

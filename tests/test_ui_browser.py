@@ -25,7 +25,7 @@ def chromium() -> str:
 
 @pytest.fixture(scope="module")
 def ui_url(service):
-    from hrm_ray.serve.launch import free_port
+    from hrm_ray.ray_session import free_port
     from ui.app import build, launch
 
     port = free_port()

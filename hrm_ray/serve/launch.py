@@ -48,11 +48,3 @@ def wait_until_serving(url: str, tasks: int, token: str | None = None, timeout_s
                 return
         time.sleep(1)
     raise TimeoutError(f"the app did not come up in {timeout_s} s: {serve.status()}")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
