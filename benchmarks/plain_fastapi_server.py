@@ -13,9 +13,10 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 MODEL = os.environ.get("HRM_BENCH_MODEL", "models/sentiment/latest")
 MAX_LENGTH = int(os.environ.get("HRM_BENCH_MAX_LENGTH", "128"))
+DEVICE = os.environ.get("HRM_BENCH_DEVICE", "cpu")
 
 tokenizer = AutoTokenizer.from_pretrained(MODEL)
-model = AutoModelForSequenceClassification.from_pretrained(MODEL).eval()
+model = AutoModelForSequenceClassification.from_pretrained(MODEL).eval().to(DEVICE)
 labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
 app = FastAPI()
 
@@ -24,7 +25,7 @@ app = FastAPI()
 def predict(task: str, body: dict) -> dict:
     texts = [record["text"] for record in body["inputs"]]
     with torch.inference_mode():
-        batch = tokenizer(texts, truncation=True, max_length=MAX_LENGTH, padding=True, return_tensors="pt")
-        probs = model(**batch).logits.softmax(-1)
+        batch = tokenizer(texts, truncation=True, max_length=MAX_LENGTH, padding=True, return_tensors="pt").to(DEVICE)
+        probs = model(**batch).logits.softmax(-1).cpu()
     return {"predictions": [{"label": labels[int(p.argmax())],
                              "probabilities": dict(zip(labels, p.tolist()))} for p in probs]}

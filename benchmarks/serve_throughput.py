@@ -6,6 +6,8 @@
       (benchmarks/plain_fastapi_server.py under uvicorn).
 
     python benchmarks/serve_throughput.py --models models --data-dir $HRM_DATA_DIR
+    python benchmarks/serve_throughput.py --device cuda ...    (all three on the GPU: serve_configs/gpu.yaml's
+                                                                deployment, fast path bf16 instead of int8)
 
 Prints requests/s, p50 and p99 at concurrency 1, 8 and 32, and the ratios the targets are set on:
 Serve fp32 / (a) at c=32 (target >= 0.8), fast path / (c) at c=32 (target >= 2), Serve p50 - direct
@@ -64,8 +66,8 @@ def over_http(url: str, texts: list[str], concurrency: int, total: int) -> dict:
     return summary(run_load(url, bodies, concurrency, total=total))
 
 
-def serve_config(precision: str) -> dict:
-    config = yaml.safe_load((REPO / "serve_configs" / "local.yaml").read_text())
+def serve_config(precision: str, device: str) -> dict:
+    config = yaml.safe_load((REPO / "serve_configs" / ("gpu.yaml" if device == "cuda" else "local.yaml")).read_text())
     app = config["applications"][0]
     app["args"]["tasks"] = ["sentiment"]
     for deployment in app["deployments"]:
@@ -80,6 +82,7 @@ def main() -> None:
     parser.add_argument("--models", default="models", help="registry with a trained sentiment model")
     parser.add_argument("--data-dir", default=os.environ.get("HRM_DATA_DIR", "../shared/data"))
     parser.add_argument("--scale", type=int, default=4, help="requests per level = scale x max(4, 3 x concurrency)")
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     args = parser.parse_args()
 
     import ray
@@ -90,9 +93,10 @@ def main() -> None:
     model_dir = (models / "sentiment" / "latest").resolve()
     frame = get_task("sentiment").training_frame(Path(args.data_dir))
     texts = frame["text"].sample(n=512, random_state=0).tolist()
-    predictor = Predictor(model_dir)
+    predictor = Predictor(model_dir, device=args.device)
+    gpu = f", {torch.cuda.get_device_name()}" if args.device == "cuda" else ""
     print(f"model {model_dir} (max_length {predictor.max_length}); {len(texts)} real reviews, "
-          f"mean {np.mean([len(t) for t in texts]):.0f} characters; {os.cpu_count()} cores")
+          f"mean {np.mean([len(t) for t in texts]):.0f} characters; {os.cpu_count()} cores{gpu}")
 
     results: dict[str, dict[int, dict]] = {"(a) in-process fp32": {}}
     for c in CONCURRENCY:
@@ -102,8 +106,9 @@ def main() -> None:
     ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
     port = free_port()
     url = f"http://127.0.0.1:{port}/v1/sentiment/predict"
-    for precision in ("fp32", "int8"):
-        deploy(serve_config(precision), models, port, ray.get_runtime_context().gcs_address)
+    fast_precision = "bf16" if args.device == "cuda" else "int8"
+    for precision in ("fp32", fast_precision):
+        deploy(serve_config(precision, args.device), models, port, ray.get_runtime_context().gcs_address)
         wait_until_serving(f"http://127.0.0.1:{port}", 1)
         served = requests.get(f"http://127.0.0.1:{port}/v1/models", timeout=60).json()["models"][0]
         name = f"(b) hrm Serve {served['precision']}"
@@ -114,7 +119,8 @@ def main() -> None:
     ray.shutdown()
 
     plain_port = free_port()
-    env = {**os.environ, "HRM_BENCH_MODEL": str(model_dir), "HRM_BENCH_MAX_LENGTH": str(served_max_length(model_dir))}
+    env = {**os.environ, "HRM_BENCH_MODEL": str(model_dir), "HRM_BENCH_MAX_LENGTH": str(served_max_length(model_dir)),
+           "HRM_BENCH_DEVICE": args.device}
     server = subprocess.Popen([sys.executable, "-m", "uvicorn", "benchmarks.plain_fastapi_server:app", "--port",
                                str(plain_port), "--log-level", "warning"], cwd=REPO, env=env)
     try:
@@ -132,12 +138,12 @@ def main() -> None:
             print(f"{name:28} {c:>3} {row['rps']:8.1f} {row['p50_ms']:8.1f} {row['p99_ms']:8.1f} {row['errors']:>6}")
     limit, plain = results["(a) in-process fp32"], results["(c) plain FastAPI fp32"]
     fp32 = next(v for k, v in results.items() if k.endswith("fp32") and k.startswith("(b)"))
-    fast = results.get("(b) hrm Serve int8")
+    fast = results.get(f"(b) hrm Serve {fast_precision}")
     print(f"\nServe fp32 / (a) at c=32: {fp32[32]['rps'] / limit[32]['rps']:.2f}  (target >= 0.8)")
     if fast:
-        print(f"Serve int8 / (c) at c=32: {fast[32]['rps'] / plain[32]['rps']:.2f}  (target >= 2)")
+        print(f"Serve {fast_precision} / (c) at c=32: {fast[32]['rps'] / plain[32]['rps']:.2f}  (target >= 2)")
     else:
-        print("Serve int8: the model's fast-path check did not pass, so Serve ran fp32 twice")
+        print(f"Serve {fast_precision}: the model's fast-path check did not pass, so Serve ran fp32 twice")
     print(f"Serve fp32 p50 - direct forward p50 at c=1: {fp32[1]['p50_ms'] - limit[1]['p50_ms']:+.1f} ms  "
           f"(target <= 10 ms)")
 

@@ -2,6 +2,8 @@
 Hugging Face Trainer (2 threads) on the same model, rows, sequence length and global batch, in one run.
 
     python benchmarks/train_throughput.py --data-dir $HRM_DATA_DIR [--rows 640 --max-length 128 --epochs 2]
+    python benchmarks/train_throughput.py --use-gpu --rows 4000    (one worker per GPU, NCCL, bf16; the single
+                                                                    process trains on one GPU in bf16)
 
 Both sides use the same chunked dataset code and length-grouped batches; both are timed over training
 epochs only (evaluation and checkpoint saving excluded), so the ratio is the cost of distribution.
@@ -30,7 +32,7 @@ from hrm_ray.train.transformer_loop import EpochTimer
 
 
 def single_process(config: TrainConfig) -> float:
-    """samples/s of a plain HF Trainer in this process, all cores to one process."""
+    """samples/s of a plain HF Trainer in this process: all cores to one process, or one GPU."""
     torch.set_num_threads(os.cpu_count() or 2)
     task = get_task(config.task)
     train_rows = task_splits(task, config)["train"]
@@ -42,7 +44,8 @@ def single_process(config: TrainConfig) -> float:
             output_dir=output_dir, num_train_epochs=config.epochs, learning_rate=config.lr,
             per_device_train_batch_size=config.batch_size * config.num_workers,  # the same global batch
             weight_decay=config.weight_decay, warmup_steps=config.warmup_ratio, eval_strategy="no",
-            save_strategy="no", train_sampling_strategy="group_by_length", use_cpu=True, report_to=[],
+            save_strategy="no", train_sampling_strategy="group_by_length", use_cpu=not config.use_gpu,
+            bf16=config.use_gpu, report_to=[],
             disable_tqdm=True, seed=config.seed,
         )
         trainer = Trainer(model=model, args=args, data_collator=DataCollatorWithPadding(tokenizer),
@@ -60,11 +63,15 @@ def main() -> None:
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--epochs", type=float, default=2)
     parser.add_argument("--deepspeed", type=int, default=2)
+    parser.add_argument("--use-gpu", action="store_true", help="one worker per visible GPU, NCCL and bf16")
     args = parser.parse_args()
 
+    workers = torch.cuda.device_count() if args.use_gpu else 2
+    if workers < 1:
+        parser.error("--use-gpu: torch sees no GPU here")
     config = TrainConfig(task=args.task, data_dir=args.data_dir, max_train_samples=args.rows, max_length=args.max_length,
-                         max_chunks=1, epochs=args.epochs, lr=5e-5, deepspeed=args.deepspeed, num_workers=2,
-                         batch_size=16, early_stopping_patience=100)
+                         max_chunks=1, epochs=args.epochs, lr=5e-5, deepspeed=args.deepspeed, num_workers=workers,
+                         use_gpu=args.use_gpu, batch_size=16, early_stopping_patience=100)
     with tempfile.TemporaryDirectory() as registry:
         config.output = registry
         started = time.time()
@@ -73,8 +80,10 @@ def main() -> None:
         info = json.loads((model_dir / "run_info.json").read_text())
     ray_rate = info["train_samples_per_second_excluding_eval"]
     single_rate = single_process(config)
-    print(f"[throughput] {args.task}, {args.rows} rows, max {args.max_length} tokens, {args.epochs:g} epochs, global batch 32")
-    print(f"[throughput] hrm train (Ray Train, 2 workers, ZeRO-{args.deepspeed}): {ray_rate:.2f} samples/s "
+    where = f"{workers} GPU worker(s), bf16" if args.use_gpu else f"{workers} workers"
+    print(f"[throughput] {args.task}, {args.rows} rows, max {args.max_length} tokens, {args.epochs:g} epochs, "
+          f"global batch {16 * workers}")
+    print(f"[throughput] hrm train (Ray Train, {where}, ZeRO-{args.deepspeed}): {ray_rate:.2f} samples/s "
           f"(whole command {wall:.0f} s incl. Ray start-up, eval, checkpoints)")
     print(f"[throughput] single-process HF Trainer:               {single_rate:.2f} samples/s")
     print(f"[throughput] ratio hrm/single = {ray_rate / single_rate:.2f} (target >= 0.9)")
