@@ -95,8 +95,11 @@ def main() -> None:
     texts = frame["text"].sample(n=512, random_state=0).tolist()
     predictor = Predictor(model_dir, device=args.device)
     gpu = f", {torch.cuda.get_device_name()}" if args.device == "cuda" else ""
+    # Ray's experimental HAProxy ingress, when the caller's environment switches it on (README, "Serving").
+    haproxy = os.environ.get("RAY_SERVE_ENABLE_HA_PROXY") == "1" and os.environ.get("RAY_SERVE_ENABLE_DIRECT_INGRESS") == "1"
     print(f"model {model_dir} (max_length {predictor.max_length}); {len(texts)} real reviews, "
-          f"mean {np.mean([len(t) for t in texts]):.0f} characters; {os.cpu_count()} cores{gpu}")
+          f"mean {np.mean([len(t) for t in texts]):.0f} characters; {os.cpu_count()} cores{gpu}; "
+          f"HTTP ingress: {'HAProxy to the ingress replicas' if haproxy else 'the Serve proxy actor'}")
 
     results: dict[str, dict[int, dict]] = {"(a) in-process fp32": {}}
     for c in CONCURRENCY:

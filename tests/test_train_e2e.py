@@ -6,6 +6,7 @@ are computed on the real test split), not the quality, which benchmarks/quality.
 """
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -117,6 +118,19 @@ def test_predict_writes_one_line_per_input_in_order(ray_session, data_dir, regis
                  "--output", str(tmp_path / "bad.jsonl")]) == 2
     assert "line 2: field 'text' is empty" in capsys.readouterr().err
     assert not (tmp_path / "bad.jsonl").exists()
+
+
+@pytest.mark.parametrize("flags, short", [(["--use-gpu"], "GPUs"), (["--num-workers", "64"], "64 CPUs")])
+def test_workers_the_cluster_cannot_hold_are_named_at_once(ray_session, data_dir, registry, capsys, flags, short):
+    # Ray Train alone would wait for them, retrying, for as long as one lets it.
+    if "--use-gpu" in flags and ray_session.cluster_resources().get("GPU"):
+        pytest.skip("this machine has a GPU")
+    started = time.monotonic()
+    code = main(["train", "sentiment", "--data-dir", str(data_dir), "--output", str(registry), *flags])
+    err = capsys.readouterr().err
+    assert code == 2 and "no autoscaler to add more" in err and short in err, err
+    assert time.monotonic() - started < 60
+    assert not (registry / ".runs" / "sentiment.last_run").exists()  # nothing for --resume to pick up
 
 
 def test_a_worker_that_dies_is_replaced_and_the_run_resumes_from_its_checkpoint(ray_session, data_dir, registry):

@@ -91,6 +91,30 @@ def scaling_config(config: TrainConfig) -> ScalingConfig:
     )
 
 
+def check_cluster_fits(config: TrainConfig) -> None:
+    """Fail now when the cluster can never hold the workers: Ray Train would wait for them, retrying, for ever
+    (measured: `hrm train --use-gpu` on a machine without GPUs still waited after 5 minutes).
+
+    A cluster with an autoscaler states its largest size in its cluster config, and Ray Train checks the
+    workers against that itself; one without (a local Ray, nodes from `ray start`) has what it has now.
+    """
+    import ray
+    from ray._private.state import state
+
+    if state.get_max_resources_from_cluster_config():
+        return
+    have = ray.cluster_resources()
+    need = {"CPU": config.num_workers * config.cpus_per_worker, "GPU": config.num_workers if config.use_gpu else 0}
+    short = [name for name, amount in need.items() if amount > have.get(name, 0) + 1e-9]
+    if short:
+        advice = "train without --use-gpu here, or on a cluster with GPUs" if "GPU" in short else "lower --num-workers"
+        gpus = f" and {need['GPU']} GPUs" if config.use_gpu else ""
+        raise ConfigError(
+            f"{config.num_workers} worker(s) need {need['CPU']:g} CPUs{gpus}; this Ray cluster has "
+            f"{have.get('CPU', 0):g} CPUs and {have.get('GPU', 0):g} GPUs and no autoscaler to add more: {advice}"
+        )
+
+
 def build_trainer(config: TrainConfig, run_config: RunConfig):
     """The Ray Train trainer for a prepared config: TorchTrainer (transformers) or XGBoostTrainer."""
     if config.learner == "transformer":
@@ -109,6 +133,8 @@ def train(config: TrainConfig) -> str:
     """Train one model as configured; returns where the model folder was published."""
     prepare(config)
     task = get_task(config.task)
+    ensure_ray()
+    check_cluster_fits(config)  # before run_name: a run that never starts leaves no --resume marker
     version = new_version()
     runs_root = Path(config.output if not is_remote(config.output) else tempfile.gettempdir()) / ".runs"
     run_config = RunConfig(
@@ -117,7 +143,6 @@ def train(config: TrainConfig) -> str:
         failure_config=FailureConfig(max_failures=config.max_failures),
         checkpoint_config=CheckpointConfig(num_to_keep=2),
     )
-    ensure_ray()
     trainer = build_trainer(config, run_config)
     print(f"[hrm] training {task.name} ({config.learner}) with {config.num_workers} worker(s)", flush=True)
     result = trainer.fit()
