@@ -163,9 +163,14 @@ def _serve(args) -> None:
     import yaml
     from ray.serve.scripts import cli as serve_cli
 
-    from hrm_ray.serve.config_file import local_config, read_serve_config
+    from hrm_ray import ray_session
+    from hrm_ray.serve.config_file import check_gpus_here, local_config, read_serve_config
 
     config = local_config(read_serve_config(args.config), args.models, os.environ.get("HRM_API_TOKEN"))
+    if ray_session.running_cluster() is None:  # `serve run` starts Ray here, with this machine's GPUs alone
+        import torch
+
+        check_gpus_here(config, args.config, torch.cuda.device_count())
     if args.port:
         config.setdefault("http_options", {})["port"] = args.port
     resolved = Path(tempfile.mkdtemp(prefix="hrm-serve-")) / Path(args.config).name

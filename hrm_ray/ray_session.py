@@ -23,12 +23,17 @@ def ensure_ray() -> None:
     set_train_driver_env()
     if ray.is_initialized():
         return
-    # Ray's own rule: RAY_ADDRESS (set inside Ray jobs too), else the cluster last started on this machine.
-    address = services.canonicalize_bootstrap_address(None)
+    address = running_cluster()
     if address is not None:
         ray.init(address=address, runtime_env=_told(address))
         return
     start_local_ray()
+
+
+def running_cluster() -> str | None:
+    """The cluster this process would join, by Ray's own rule: RAY_ADDRESS (set inside Ray jobs too), else
+    the one last started on this machine; None when Ray would start a new instance here."""
+    return services.canonicalize_bootstrap_address(None)
 
 
 def _told(address: str, runtime_env: dict | None = None) -> dict:

@@ -6,8 +6,9 @@ import pytest
 import yaml
 from ray.serve.schema import ServeDeploySchema
 
+from hrm_ray.cli import main
 from hrm_ray.config import ConfigError
-from hrm_ray.serve.config_file import local_config, read_serve_config
+from hrm_ray.serve.config_file import gpu_deployments, local_config, read_serve_config
 from hrm_ray.serve.settings import AppSettings, ModelSettings
 
 CONFIGS = sorted((Path(__file__).resolve().parents[1] / "serve_configs").glob("*.yaml"))
@@ -53,3 +54,16 @@ def test_a_config_without_models_or_applications_is_a_clear_error(tmp_path):
         read_serve_config(bad)
     with pytest.raises(ConfigError, match="not found"):
         read_serve_config(tmp_path / "missing.yaml")
+
+
+def test_a_gpu_config_where_ray_would_start_without_gpus_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    serve_configs = CONFIGS[-1].parent
+    assert gpu_deployments(read_serve_config(serve_configs / "local.yaml")) == []
+    assert gpu_deployments(read_serve_config(serve_configs / "gpu.yaml")) == ["encoder", "screening", "sentiment"]
+    (tmp_path / "sentiment").mkdir()
+    (tmp_path / "sentiment" / "LATEST").write_text("v1")
+    monkeypatch.setattr("hrm_ray.ray_session.running_cluster", lambda: None)  # no cluster to join
+    monkeypatch.setattr("torch.cuda.device_count", lambda: 0)
+    code = main(["serve", "--config", str(serve_configs / "gpu.yaml"), "--models", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "puts sentiment on GPUs and this machine has none" in err, err

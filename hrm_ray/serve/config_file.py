@@ -3,7 +3,8 @@
 The YAML stays valid for `serve run`, `serve deploy` and a KubeRay RayService as it is; `hrm serve` adds
 what only the local machine knows: the absolute registry path (replicas may start in another folder),
 no deployment entry for a task that has no trained model yet (Serve refuses overrides for deployments
-the app did not create), and the caller's HRM_API_TOKEN in the ingress's environment.
+the app did not create), and the caller's HRM_API_TOKEN in the ingress's environment. It also refuses a
+config whose replicas want GPUs where Ray would start on a machine without any.
 """
 
 from __future__ import annotations
@@ -55,3 +56,20 @@ def local_config(config: dict, models_root: str | None = None, api_token: str | 
             env = ingress.setdefault("ray_actor_options", {}).setdefault("runtime_env", {}).setdefault("env_vars", {})
             env["HRM_API_TOKEN"] = api_token
     return config
+
+
+def gpu_deployments(config: dict) -> list[str]:
+    """The deployments of a Serve config whose replicas ask for GPUs."""
+    return [deployment["name"] for application in config["applications"]
+            for deployment in application.get("deployments", [])
+            if (deployment.get("ray_actor_options") or {}).get("num_gpus", 0) > 0]
+
+
+def check_gpus_here(config: dict, source: str, gpus_here: int) -> None:
+    """Replicas that want GPUs on a Ray started here with none would wait to be scheduled for ever."""
+    wanting = gpu_deployments(config)
+    if wanting and gpus_here == 0:
+        raise ConfigError(
+            f"{source} puts {', '.join(wanting)} on GPUs and this machine has none: serve with "
+            "serve_configs/local.yaml here, or from a Ray cluster with GPUs (RAY_ADDRESS)"
+        )
