@@ -96,7 +96,7 @@ def main() -> None:
     predictor = Predictor(model_dir, device=args.device)
     gpu = f", {torch.cuda.get_device_name()}" if args.device == "cuda" else ""
     # Ray's experimental HAProxy ingress, when the caller's environment switches it on (README, "Serving").
-    haproxy = os.environ.get("RAY_SERVE_ENABLE_HA_PROXY") == "1" and os.environ.get("RAY_SERVE_ENABLE_DIRECT_INGRESS") == "1"
+    haproxy = all(os.environ.get(f"RAY_SERVE_ENABLE_{switch}") == "1" for switch in ("HA_PROXY", "DIRECT_INGRESS"))
     print(f"model {model_dir} (max_length {predictor.max_length}); {len(texts)} real reviews, "
           f"mean {np.mean([len(t) for t in texts]):.0f} characters; {os.cpu_count()} cores{gpu}; "
           f"HTTP ingress: {'HAProxy to the ingress replicas' if haproxy else 'the Serve proxy actor'}")
