@@ -36,6 +36,14 @@ def running_cluster() -> str | None:
     return services.canonicalize_bootstrap_address(None)
 
 
+def cluster_capacity() -> dict[str, float]:
+    """The most the connected cluster can hold: its autoscaler's maximum where its cluster config states one,
+    else (a local Ray, nodes from `ray start`) what it has now. Work that does not fit would wait for ever."""
+    from ray._private.state import state
+
+    return state.get_max_resources_from_cluster_config() or ray.cluster_resources()
+
+
 def _told(address: str, runtime_env: dict | None = None) -> dict:
     """This job's runtime env, with every process it starts told the cluster's address.
 

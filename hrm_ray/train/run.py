@@ -18,7 +18,7 @@ from hrm_ray.config import ConfigError, TrainConfig
 from hrm_ray.data import resolve_data_dir
 from hrm_ray.model_card import model_card
 from hrm_ray.models import check_backbone, resolve_backbone
-from hrm_ray.ray_session import ensure_ray
+from hrm_ray.ray_session import cluster_capacity, ensure_ray
 from hrm_ray.registry import is_remote, new_version, publish
 from hrm_ray.tasks import TabularTask, get_task
 from hrm_ray.train.deepspeed_config import deepspeed_config
@@ -93,25 +93,16 @@ def scaling_config(config: TrainConfig) -> ScalingConfig:
 
 def check_cluster_fits(config: TrainConfig) -> None:
     """Fail now when the cluster can never hold the workers: Ray Train would wait for them, retrying, for ever
-    (measured: `hrm train --use-gpu` on a machine without GPUs still waited after 5 minutes).
-
-    A cluster with an autoscaler states its largest size in its cluster config, and Ray Train checks the
-    workers against that itself; one without (a local Ray, nodes from `ray start`) has what it has now.
-    """
-    import ray
-    from ray._private.state import state
-
-    if state.get_max_resources_from_cluster_config():
-        return
-    have = ray.cluster_resources()
+    (measured: `hrm train --use-gpu` on a machine without GPUs still waited after 5 minutes)."""
+    have = cluster_capacity()
     need = {"CPU": config.num_workers * config.cpus_per_worker, "GPU": config.num_workers if config.use_gpu else 0}
     short = [name for name, amount in need.items() if amount > have.get(name, 0) + 1e-9]
     if short:
         advice = "train without --use-gpu here, or on a cluster with GPUs" if "GPU" in short else "lower --num-workers"
         gpus = f" and {need['GPU']} GPUs" if config.use_gpu else ""
         raise ConfigError(
-            f"{config.num_workers} worker(s) need {need['CPU']:g} CPUs{gpus}; this Ray cluster has "
-            f"{have.get('CPU', 0):g} CPUs and {have.get('GPU', 0):g} GPUs and no autoscaler to add more: {advice}"
+            f"{config.num_workers} worker(s) need {need['CPU']:g} CPUs{gpus}; this Ray cluster can hold at most "
+            f"{have.get('CPU', 0):g} CPUs and {have.get('GPU', 0):g} GPUs: {advice}"
         )
 
 

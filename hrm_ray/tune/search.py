@@ -27,7 +27,7 @@ from ray.tune.schedulers import ASHAScheduler, FIFOScheduler
 from ray.tune.search.basic_variant import BasicVariantGenerator
 
 from hrm_ray.config import ConfigError, TrainConfig
-from hrm_ray.ray_session import ensure_ray
+from hrm_ray.ray_session import cluster_capacity, ensure_ray
 from hrm_ray.registry import is_remote, new_version, read_text, write_text
 from hrm_ray.tasks import get_task
 from hrm_ray.train.run import prepare, publish_checkpoint, run_name
@@ -79,8 +79,9 @@ class SearchOutcome:
 
 
 def concurrent_trials(config: TrainConfig, settings: SearchSettings) -> int:
-    """How many trials fit side by side on the cluster; an error naming the shortfall if not even one does."""
-    resources = ray.cluster_resources()
+    """How many trials fit side by side on the cluster (as large as its autoscaler may grow it); an error naming
+    the shortfall if not even one does."""
+    resources = cluster_capacity()
     cpus_per_trial = settings.trial_cpus + config.num_workers * config.cpus_per_worker
     fits = math.floor(resources.get("CPU", 0) / cpus_per_trial + 1e-9)
     if config.use_gpu:
@@ -89,7 +90,7 @@ def concurrent_trials(config: TrainConfig, settings: SearchSettings) -> int:
         need = f"{cpus_per_trial:g} CPUs" + (f" and {config.num_workers} GPUs" if config.use_gpu else "")
         raise ConfigError(
             f"one trial needs {need} ({settings.trial_cpus:g} for the trial, {config.num_workers} worker(s) x "
-            f"{config.cpus_per_worker} CPU), the cluster has {resources.get('CPU', 0):g} CPUs and "
+            f"{config.cpus_per_worker} CPU), the cluster can hold at most {resources.get('CPU', 0):g} CPUs and "
             f"{resources.get('GPU', 0):g} GPUs; lower --num-workers or add nodes"
         )
     return min(fits, settings.max_concurrent or fits)
