@@ -82,7 +82,7 @@ def main() -> None:
     single_rate = single_process(config)
     where = f"{workers} GPU worker(s), bf16" if args.use_gpu else f"{workers} workers"
     print(f"[throughput] {args.task}, {args.rows} rows, max {args.max_length} tokens, {args.epochs:g} epochs, "
-          f"global batch {16 * workers}")
+          f"global batch {config.batch_size * workers}")
     print(f"[throughput] hrm train (Ray Train, {where}, ZeRO-{args.deepspeed}): {ray_rate:.2f} samples/s "
           f"(whole command {wall:.0f} s incl. Ray start-up, eval, checkpoints)")
     print(f"[throughput] single-process HF Trainer:               {single_rate:.2f} samples/s")

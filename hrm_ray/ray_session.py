@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 
@@ -42,6 +43,11 @@ def cluster_capacity() -> dict[str, float]:
     from ray._private.state import state
 
     return state.get_max_resources_from_cluster_config() or ray.cluster_resources()
+
+
+def copies_that_fit(need: dict[str, float], capacity: dict[str, float]) -> int:
+    """How many copies of `need` (resource name -> amount) fit side by side in `capacity`."""
+    return min(math.floor(capacity.get(name, 0) / amount + 1e-9) for name, amount in need.items() if amount > 0)
 
 
 def _told(address: str, runtime_env: dict | None = None) -> dict:

@@ -18,7 +18,7 @@ from hrm_ray.config import ConfigError, TrainConfig
 from hrm_ray.data import resolve_data_dir
 from hrm_ray.model_card import model_card
 from hrm_ray.models import check_backbone, resolve_backbone
-from hrm_ray.ray_session import cluster_capacity, ensure_ray
+from hrm_ray.ray_session import cluster_capacity, copies_that_fit, ensure_ray
 from hrm_ray.registry import is_remote, new_version, publish
 from hrm_ray.tasks import TabularTask, get_task
 from hrm_ray.train.deepspeed_config import deepspeed_config
@@ -91,14 +91,18 @@ def scaling_config(config: TrainConfig) -> ScalingConfig:
     )
 
 
+def worker_group_needs(config: TrainConfig) -> dict[str, float]:
+    """What all the workers of one run hold together."""
+    return {"CPU": config.num_workers * config.cpus_per_worker, "GPU": config.num_workers if config.use_gpu else 0}
+
+
 def check_cluster_fits(config: TrainConfig) -> None:
     """Fail now when the cluster can never hold the workers: Ray Train would wait for them, retrying, for ever
     (measured: `hrm train --use-gpu` on a machine without GPUs still waited after 5 minutes)."""
-    have = cluster_capacity()
-    need = {"CPU": config.num_workers * config.cpus_per_worker, "GPU": config.num_workers if config.use_gpu else 0}
-    short = [name for name, amount in need.items() if amount > have.get(name, 0) + 1e-9]
-    if short:
-        advice = "train without --use-gpu here, or on a cluster with GPUs" if "GPU" in short else "lower --num-workers"
+    have, need = cluster_capacity(), worker_group_needs(config)
+    if copies_that_fit(need, have) < 1:
+        gpus_short = need["GPU"] > have.get("GPU", 0)
+        advice = "train without --use-gpu here, or on a cluster with GPUs" if gpus_short else "lower --num-workers"
         gpus = f" and {need['GPU']} GPUs" if config.use_gpu else ""
         raise ConfigError(
             f"{config.num_workers} worker(s) need {need['CPU']:g} CPUs{gpus}; this Ray cluster can hold at most "

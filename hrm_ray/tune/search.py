@@ -27,10 +27,10 @@ from ray.tune.schedulers import ASHAScheduler, FIFOScheduler
 from ray.tune.search.basic_variant import BasicVariantGenerator
 
 from hrm_ray.config import ConfigError, TrainConfig
-from hrm_ray.ray_session import cluster_capacity, ensure_ray
+from hrm_ray.ray_session import cluster_capacity, copies_that_fit, ensure_ray
 from hrm_ray.registry import is_remote, new_version, read_text, write_text
 from hrm_ray.tasks import get_task
-from hrm_ray.train.run import prepare, publish_checkpoint, run_name
+from hrm_ray.train.run import prepare, publish_checkpoint, run_name, worker_group_needs
 from hrm_ray.tune.report import final_report, plot_curves, trial_table
 from hrm_ray.tune.space import DEFAULT_SPACES, check_space, largest_budget, objective, to_param_space
 from hrm_ray.tune.trial import run_trial, trial_config
@@ -82,10 +82,9 @@ def concurrent_trials(config: TrainConfig, settings: SearchSettings) -> int:
     """How many trials fit side by side on the cluster (as large as its autoscaler may grow it); an error naming
     the shortfall if not even one does."""
     resources = cluster_capacity()
-    cpus_per_trial = settings.trial_cpus + config.num_workers * config.cpus_per_worker
-    fits = math.floor(resources.get("CPU", 0) / cpus_per_trial + 1e-9)
-    if config.use_gpu:
-        fits = min(fits, math.floor(resources.get("GPU", 0) / config.num_workers))
+    workers = worker_group_needs(config)
+    cpus_per_trial = settings.trial_cpus + workers["CPU"]
+    fits = copies_that_fit({**workers, "CPU": cpus_per_trial}, resources)
     if fits < 1:
         need = f"{cpus_per_trial:g} CPUs" + (f" and {config.num_workers} GPUs" if config.use_gpu else "")
         raise ConfigError(
