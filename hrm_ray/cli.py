@@ -152,8 +152,14 @@ def _check_fast_path(args) -> None:
     from hrm_ray.registry import resolve_model_dir
 
     model_dir = resolve_model_dir(args.model)
-    verdict = check_fast_path(model_dir, args.data_dir, args.precision)
-    print(json.dumps({"task": args.task, "model": str(model_dir), "precision": args.precision, **verdict}, indent=2))
+    device = args.device
+    if device == "auto":  # bf16 serves on GPUs: check it where it will run
+        import torch
+
+        device = "cuda" if args.precision == "bf16" and torch.cuda.is_available() else "cpu"
+    verdict = check_fast_path(model_dir, args.data_dir, args.precision, device=device)
+    print(json.dumps({"task": args.task, "model": str(model_dir), "precision": args.precision, "device": device,
+                      **verdict}, indent=2))
 
 
 def _serve(args) -> None:
@@ -233,6 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--model", required=True)
     check.add_argument("--data-dir", default=os.environ.get("HRM_DATA_DIR", "data"))
     check.add_argument("--precision", default="int8", choices=["int8", "bf16"])
+    check.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
+                       help="auto: the GPU for bf16 where there is one, else the CPU (int8 runs on CPU only)")
     check.set_defaults(run=_check_fast_path)
 
     serve = commands.add_parser("serve", help="serve the registry's models over HTTP with Ray Serve")

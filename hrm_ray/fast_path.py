@@ -1,8 +1,9 @@
 """Faster inference for serving, allowed per model only where it keeps the model's quality.
 
 On a CPU a batched fp32 forward pass gains little (padding eats it); int8 dynamic quantisation of the
-Linear layers runs MiniLM about 1.7x faster here (130 vs 79 texts/s, length-sorted batches of 32), and
-bf16 pays off on CPUs with AMX and on GPUs. Quantisation moves some predictions, so a precision is used
+Linear layers runs MiniLM about 1.7x faster here (130 vs 79 texts/s, length-sorted batches of 32). bf16
+pays off on CPUs with AMX and for larger backbones on GPUs (MiniLM on an H100 is bound by kernel launches:
+bf16 and fp32 run alike there). Quantisation moves some predictions, so a precision is used
 only for a model whose test-split primary metric stays within `TOLERANCE` of fp32: `check_fast_path`
 measures that once (training runs it) and records it in the model folder as `fast_path.json`; serving
 reads the record and falls back to fp32, saying why, when the check is missing or failed.
@@ -32,11 +33,21 @@ def check_precision(precision: str) -> None:
 
 
 def prepare_model(model: torch.nn.Module, precision: str) -> torch.nn.Module:
-    """The model to run for `precision` (int8 returns a quantised copy; fp32 and bf16 the model itself)."""
+    """The model to run for `precision`: int8 a quantised copy (CPU), bf16 on a GPU the model in bf16, else the
+    model itself (bf16 on a CPU runs under autocast)."""
     check_precision(precision)
+    on_gpu = next(model.parameters()).is_cuda
+    if precision == "bf16" and on_gpu:
+        # cuDNN's attention (PyTorch's first choice for bf16 on Hopper) builds an execution plan for every new
+        # input shape, and serving sees a new batch x length shape on most calls: on an H100 that made Serve
+        # bf16 4x slower than fp32 at concurrency 32, and unseen shapes ran at 203 texts/s against 744 with it
+        # off (README, "Serving on a GPU"). The other attention kernels need no plans.
+        torch.backends.cuda.enable_cudnn_sdp(False)
+        # bf16 weights rather than autocast, which recasts every weight on every pass (4.8 vs 3.8 ms a text).
+        return model.to(torch.bfloat16)
     if precision != "int8":
         return model
-    if next(model.parameters()).is_cuda:
+    if on_gpu:
         raise PrecisionError("int8 dynamic quantisation runs on CPU only; use bf16 on GPUs")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch points eager quantisation users at torchao; it still works
@@ -44,8 +55,8 @@ def prepare_model(model: torch.nn.Module, precision: str) -> torch.nn.Module:
 
 
 def autocast(precision: str, device: str = "cpu"):
-    """The context a forward pass runs in: bf16 autocast, or nothing."""
-    if precision == "bf16":
+    """The context a forward pass runs in: bf16 autocast on CPUs (on GPUs the weights are bf16), or nothing."""
+    if precision == "bf16" and device == "cpu":
         return torch.autocast(device, dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
@@ -55,6 +66,7 @@ def check_fast_path(model_dir: str | Path, data_dir: str, precision: str = "int8
     from hrm_ray.evaluate import evaluate
 
     check_precision(precision)
+    check_device(precision, device)
     model_dir = Path(model_dir)
     fp32 = evaluate(str(model_dir), data_dir, "test", device=device)
     fast = evaluate(str(model_dir), data_dir, "test", precision=precision, device=device)
@@ -74,6 +86,14 @@ def check_fast_path(model_dir: str | Path, data_dir: str, precision: str = "int8
     records[precision] = verdict
     record_file.write_text(json.dumps(records, indent=2) + "\n")
     return verdict
+
+
+def check_device(precision: str, device: str) -> None:
+    """Fail before any model loads: int8 is CPU-only, and a GPU must exist to be asked for."""
+    if device.startswith("cuda") and precision == "int8":
+        raise PrecisionError("int8 dynamic quantisation runs on CPU only; use bf16 on GPUs")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise PrecisionError(f"device {device!r} asked for, but this machine has no CUDA GPU that torch can use")
 
 
 def allowed_precision(model_dir: Path, wanted: str) -> tuple[str, str]:

@@ -102,3 +102,18 @@ def test_tune_trials_use_one_worker_unless_told(tmp_path):
     assert config.num_workers == 1 and settings.num_samples == 4 and settings.scheduler == "asha"
     config, _ = search_from_args(build_parser().parse_args(["tune", "sentiment", "--num-workers", "2"]))
     assert config.num_workers == 2
+
+
+@pytest.mark.parametrize(
+    "precision, message",
+    [
+        ("int8", "int8 dynamic quantisation runs on CPU only"),
+        pytest.param("bf16", "this machine has no CUDA GPU", marks=pytest.mark.skipif(
+            __import__("torch").cuda.is_available(), reason="this machine has a GPU")),
+    ],
+)
+def test_fast_path_check_on_a_gpu_it_cannot_use_is_named_before_loading(capsys, tmp_path, data_dir, precision, message):
+    (tmp_path / "hrm_config.yaml").write_text("task: sentiment\n")  # a model folder; no weights are read
+    code, err = run(capsys, "check-fast-path", "sentiment", "--model", str(tmp_path), "--data-dir", str(data_dir),
+                    "--precision", precision, "--device", "cuda")
+    assert code == 2 and message in err
