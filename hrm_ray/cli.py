@@ -92,7 +92,8 @@ def add_tune_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reduction-factor", type=int, default=3, help="ASHA: 1 in N trials goes on at each rung")
     parser.add_argument("--max-concurrent", type=int, help="trials at once (default: what the cluster holds)")
     parser.add_argument("--trial-cpus", type=float, default=0.5, help="CPUs of a trial's own process")
-    parser.add_argument("--search-seed", type=int, default=0, help="seed for drawing configurations")
+    parser.add_argument("--search-seed", type=int, default=0,
+                        help="seed for drawing configurations and for the order a grid runs in")
 
 
 def search_from_args(args: argparse.Namespace):

@@ -7,7 +7,8 @@ from ray import tune
 
 from hrm_ray.config import ConfigError, TrainConfig
 from hrm_ray.tune.search import SearchSettings, concurrent_trials, run_search
-from hrm_ray.tune.space import DEFAULT_SPACES, check_space, largest_budget, objective, read_space, to_param_space
+from hrm_ray.tune.space import (DEFAULT_SPACES, check_space, grid_points, largest_budget, objective, read_space,
+                                to_param_space)
 
 
 @pytest.mark.parametrize("learner", sorted(DEFAULT_SPACES))
@@ -49,10 +50,22 @@ def test_a_space_file_round_trips_and_bad_files_are_named(tmp_path):
 def test_objectives_and_budgets_follow_the_learner():
     transformer = objective(TrainConfig(learner="transformer"), "macro_f1")
     assert transformer == {"metric": "eval_macro_f1", "mode": "max", "time_attr": "epoch", "budget_key": "epochs"}
-    assert objective(TrainConfig(learner="xgboost"), "roc_auc")["mode"] == "min"
+    # Both learners are compared on the task's primary metric on validation, never on XGBoost's log-loss.
+    assert objective(TrainConfig(learner="xgboost"), "roc_auc") == {
+        "metric": "eval_roc_auc", "mode": "max", "time_attr": "round", "budget_key": "xgboost.num_boost_round"}
     assert largest_budget({"epochs": {"choice": [2, 5, 3]}}, "epochs", 1) == 5
     assert largest_budget({"xgboost.num_boost_round": {"randint": [10, 50]}}, "xgboost.num_boost_round", 1) == 49
     assert largest_budget({}, "epochs", 3) == 3
+
+
+def test_a_grid_runs_every_combination_in_a_seeded_shuffled_order():
+    space = {"xgboost.max_depth": {"grid": [2, 3, 4]}, "xgboost.eta": {"grid": [0.1, 0.3]}, "lr": {"uniform": [0, 1]}}
+    in_written_order = [{"xgboost.max_depth": d, "xgboost.eta": e} for d in (2, 3, 4) for e in (0.1, 0.3)]
+    points = grid_points(space, 2, seed=0)
+    assert sorted(map(str, points)) == sorted(map(str, in_written_order * 2))  # each combination, twice
+    assert points == grid_points(space, 2, seed=0)  # a resumed or repeated search runs the same order
+    assert points != in_written_order * 2 and points != grid_points(space, 2, seed=1)
+    assert grid_points({"lr": {"uniform": [0, 1]}}, 3, seed=0) == []  # no grid: Tune draws as before
 
 
 def test_trials_that_cannot_fit_the_cluster_are_refused_before_any_starts(ray_session):

@@ -26,7 +26,7 @@ from hrm_ray.train.splits import task_splits
 
 MODEL_FILE = "model.json"
 SCHEMA_FILE = "feature_schema.json"
-VALIDATION_LOSS = "val_loss"  # what Tune minimises for this learner
+VALIDATION_LOSS = "val_loss"  # what training stops on (XGBoost's early stopping)
 
 
 def xgboost_params(config: TrainConfig, n_classes: int) -> dict:
@@ -47,22 +47,28 @@ def xgboost_params(config: TrainConfig, n_classes: int) -> dict:
     return params
 
 
-def predict_proba(booster: xgboost.Booster, features) -> np.ndarray:
-    raw = booster.predict(xgboost.DMatrix(features), iteration_range=(0, booster.best_iteration + 1))
+def class_probabilities(raw: np.ndarray) -> np.ndarray:
+    """XGBoost's predictions as one probability column per class (binary objectives give P(class 1) alone)."""
     return np.column_stack([1 - raw, raw]) if raw.ndim == 1 else raw
 
 
-class ReportRounds(xgboost.callback.TrainingCallback):
-    """Report the validation loss to Ray every `every` rounds, so Ray Tune's ASHA can stop a poor trial early.
-    Every rank reports (Ray Train's report is collective); XGBoost already reduced the loss across them."""
+def predict_proba(booster: xgboost.Booster, features) -> np.ndarray:
+    return class_probabilities(
+        booster.predict(xgboost.DMatrix(features), iteration_range=(0, booster.best_iteration + 1)))
 
-    def __init__(self, every: int):
-        self.every = every
+
+class ReportRounds(xgboost.callback.TrainingCallback):
+    """Report validation scores to Ray every `every` rounds, so Ray Tune's ASHA can stop a poor trial early:
+    the log-loss, and `score(booster)`, the task's primary metric (what a search compares trials on). Every rank
+    reports (Ray Train's report is collective); XGBoost already reduced the loss across them."""
+
+    def __init__(self, every: int, score_name: str, score):
+        self.every, self.score_name, self.score = every, score_name, score
 
     def after_iteration(self, model, epoch: int, evals_log) -> bool:
         if self.every and (epoch + 1) % self.every == 0:
             loss = next(iter(evals_log["validation"].values()))[-1]
-            ray.train.report({"round": epoch + 1, VALIDATION_LOSS: float(loss)})
+            ray.train.report({"round": epoch + 1, VALIDATION_LOSS: float(loss), self.score_name: self.score(model)})
         return False  # keep training
 
 
@@ -80,6 +86,17 @@ def train_loop_per_worker(config_dict: dict) -> None:
         return xgboost.DMatrix(encode(rows["record"].tolist(), schema), label=task.label_index(rows))
 
     train, validation = shard("train"), shard("validation")
+    # The primary metric needs every validation row, so each rank scores all of them (the same number on every
+    # rank). Built here, beside the shards: inside XGBoost's collective every rank must build the same matrices.
+    labels = np.asarray(task.label_index(splits["validation"]))
+    whole_validation = xgboost.DMatrix(encode(splits["validation"]["record"].tolist(), schema))
+    score_name = "eval_" + task.primary_metric  # named as the transformer learner's Trainer names it
+
+    def validation_score(booster: xgboost.Booster, rounds: int | None = None) -> float:
+        probs = class_probabilities(
+            booster.predict(whole_validation, iteration_range=(0, rounds or booster.num_boosted_rounds())))
+        return float(classification_metrics(task.labels, labels, probs)[task.primary_metric])
+
     curve: dict = {}
     booster = xgboost.train(
         xgboost_params(config, len(task.labels)),
@@ -89,7 +106,7 @@ def train_loop_per_worker(config_dict: dict) -> None:
         early_stopping_rounds=config.xgboost.early_stopping_rounds,
         verbose_eval=25 if rank == 0 else False,
         evals_result=curve,
-        callbacks=[ReportRounds(config.xgboost.report_every)],
+        callbacks=[ReportRounds(config.xgboost.report_every, score_name, validation_score)],
     )
 
     # Every rank scores the test split: inside XGBoost's collective, building a DMatrix is a collective
@@ -117,6 +134,7 @@ def train_loop_per_worker(config_dict: dict) -> None:
             "round": booster.num_boosted_rounds(),
             "best_iteration": booster.best_iteration,
             VALIDATION_LOSS: float(min(next(iter(curve["validation"].values())))),
+            score_name: validation_score(booster, booster.best_iteration + 1),  # the model as delivered
             "test_" + task.primary_metric: metrics.get(task.primary_metric),
         }
         ray.train.report(summary, checkpoint=checkpoint)

@@ -18,8 +18,8 @@ def final_report(history: pd.DataFrame) -> pd.Series | None:
 
 def trial_table(histories: dict[str, pd.DataFrame], params: dict[str, dict], errors: dict[str, str],
                 metric: str, mode: str, time_attr: str) -> pd.DataFrame:
-    """One row per trial: its hyperparameters, best validation score, how far it trained, its test score if
-    it finished, and whether ASHA stopped it early."""
+    """One row per trial: its hyperparameters, validation score (its model's if it finished, else the best it
+    reported), how far it trained, its test score if it finished, and whether ASHA stopped it early."""
     rows = []
     for trial_id, history in histories.items():
         scores = history[metric].dropna() if metric in history else pd.Series(dtype=float)
@@ -28,7 +28,10 @@ def trial_table(histories: dict[str, pd.DataFrame], params: dict[str, dict], err
         rows.append({
             "trial_id": trial_id,
             **{f"param.{key}": value for key, value in params[trial_id].items()},
-            metric: (scores.max() if mode == "max" else scores.min()) if len(scores) else math.nan,
+            # A finished trial's score is its delivered model's, the one the search picks the best by; for
+            # XGBoost that is the early-stopping round's, not the best of the rounds it reported.
+            metric: final_row[metric] if final_row is not None and metric in final_row else (
+                (scores.max() if mode == "max" else scores.min()) if len(scores) else math.nan),
             time_attr: history[time_attr].max() if time_attr in history else 0,
             **{c: final_row[c] if final_row is not None else math.nan for c in test_columns},
             "status": "finished" if final_row is not None else ("error" if trial_id in errors else "stopped early"),

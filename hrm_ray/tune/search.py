@@ -32,13 +32,13 @@ from hrm_ray.registry import is_remote, new_version, read_text, write_text
 from hrm_ray.tasks import get_task
 from hrm_ray.train.run import prepare, publish_checkpoint, run_name, worker_group_needs
 from hrm_ray.tune.report import final_report, plot_curves, trial_table
-from hrm_ray.tune.space import DEFAULT_SPACES, check_space, largest_budget, objective, to_param_space
+from hrm_ray.tune.space import DEFAULT_SPACES, check_space, grid_points, largest_budget, objective, to_param_space
 from hrm_ray.tune.trial import run_trial, trial_config
 
 SEARCH_FILE = "hrm_search.yaml"  # what a search was started with; --resume reads it back
 TABLE_FILE = "results.csv"
 PLOT_FILE = "curves.png"
-ROUNDS_PER_REPORT = 25  # XGBoost trials report their validation loss this often, for ASHA's rungs
+ROUNDS_PER_REPORT = 25  # XGBoost trials report their validation scores this often, for ASHA's rungs
 
 
 class SearchError(RuntimeError):
@@ -58,7 +58,7 @@ class SearchSettings:
     reduction_factor: int = 3  # 1 in 3 trials goes on at each rung (Hyperband's eta)
     max_concurrent: int | None = None  # None: as many as the cluster's resources hold
     trial_cpus: float = 0.5  # for the trial's own process; its Train workers take their own CPUs
-    seed: int = 0  # for drawing configurations
+    seed: int = 0  # for drawing configurations, and the order a grid is run in
     storage_path: str | None = None  # default: OUTPUT/.tune; on a multi-node cluster use shared storage
 
 
@@ -150,6 +150,8 @@ def run_search(config: TrainConfig, settings: SearchSettings) -> SearchOutcome:
         if not is_remote(experiment):
             Path(experiment).mkdir(parents=True, exist_ok=True)
         _write_search(experiment, config, settings)
+        # The grid's combinations go in as preset points, in a seeded random order (space.grid_points).
+        points = grid_points(settings.space, settings.num_samples, settings.seed)
         tuner = tune.Tuner(
             trainable,
             param_space=to_param_space(settings.space),
@@ -159,8 +161,9 @@ def run_search(config: TrainConfig, settings: SearchSettings) -> SearchOutcome:
                 scheduler=_scheduler(settings, config, settings.space, chosen["time_attr"], chosen["budget_key"]),
                 # The cap goes on the generator: Tune ignores max_concurrent_trials beside a given generator, and
                 # Train workers are not in a trial's resources, so uncapped trials wait forever for them.
-                search_alg=BasicVariantGenerator(random_state=settings.seed, max_concurrent=concurrency),
-                num_samples=settings.num_samples,
+                search_alg=BasicVariantGenerator(random_state=settings.seed, max_concurrent=concurrency,
+                                                 points_to_evaluate=points or None),
+                num_samples=len(points) or settings.num_samples,
             ),
             run_config=tune.RunConfig(name=name, storage_path=root, verbose=1),
         )

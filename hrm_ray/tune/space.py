@@ -11,6 +11,8 @@ Kinds: uniform, loguniform, randint (upper bound exclusive), choice, grid.
 
 from __future__ import annotations
 
+import itertools
+import random
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +39,13 @@ DEFAULT_SPACES = {"transformer": TRANSFORMER_SPACE, "xgboost": XGBOOST_SPACE}
 _RANGES = {"uniform": tune.uniform, "loguniform": tune.loguniform, "randint": tune.randint}
 _LISTS = {"choice": tune.choice, "grid": tune.grid_search}
 
-# What a search optimises and counts time in, per learner: the validation score each run already reports.
-# Transformers report every epoch; XGBoost every `xgboost.report_every` boosting rounds.
+# What a search optimises and counts time in, per learner: the task's primary metric on the validation split
+# (ROC-AUC or macro-F1), the metric the task is judged by, for both learners; transformers report it every
+# epoch, XGBoost every `xgboost.report_every` rounds (its training still stops on log-loss).
 OBJECTIVES = {
     "transformer": {"metric": "eval_{primary}", "mode": "max", "time_attr": "epoch", "budget_key": "epochs"},
-    "xgboost": {"metric": "val_loss", "mode": "min", "time_attr": "round", "budget_key": "xgboost.num_boost_round"},
+    "xgboost": {"metric": "eval_{primary}", "mode": "max", "time_attr": "round",
+                "budget_key": "xgboost.num_boost_round"},
 }
 
 
@@ -94,6 +98,21 @@ def to_param_space(space: dict[str, dict[str, list]]) -> dict[str, Any]:
         (kind, values), = spec.items()
         params[key] = _RANGES[kind](*values) if kind in _RANGES else _LISTS[kind](values)
     return params
+
+
+def grid_points(space: dict[str, dict[str, list]], num_samples: int, seed: int) -> list[dict[str, Any]]:
+    """Every combination of the space's grid values, `num_samples` times, in an order shuffled by `seed`.
+
+    Tune would run a grid in a fixed order (the first key slowest), and with one trial at a time ASHA stops a
+    trial only by comparing it with the trials before it: a grid that starts with its slow learners lets them
+    all run in full. A seeded shuffle makes that order a draw instead of a property of how the grid is written.
+    """
+    grid = {key: spec["grid"] for key, spec in space.items() if "grid" in spec}
+    if not grid:
+        return []
+    points = [dict(zip(grid, values)) for values in itertools.product(*grid.values())] * num_samples
+    random.Random(seed).shuffle(points)
+    return points
 
 
 def largest_budget(space: dict[str, dict[str, list]], key: str, default: float) -> float:
