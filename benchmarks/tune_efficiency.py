@@ -86,9 +86,9 @@ def main() -> None:
         print(f"| {label} | {outcome.best_score:.4f} | {test_score(outcome, primary):.4f} | "
               f"{outcome.budget_spent:g} | {quality:.4f} | {budget:.3f} | {seconds[label]:.0f} |")
     met = sum(quality >= 0.99 and budget <= 0.5 for quality, budget in ratios)
-    print(f"\nASHA / grid over {len(ratios)} order(s): score ratio median {statistics.median(q for q, _ in ratios):.4f} "
-          f"(target >= 0.99), budget ratio median {statistics.median(b for _, b in ratios):.3f} (target <= 0.5); "
-          f"both met in {met} of {len(ratios)}")
+    quality_median, budget_median = (statistics.median(column) for column in zip(*ratios))
+    print(f"\nASHA / grid over {len(ratios)} order(s): score ratio median {quality_median:.4f} (target >= 0.99), "
+          f"budget ratio median {budget_median:.3f} (target <= 0.5); both met in {met} of {len(ratios)}")
     print(f"searches and tables under {root}")
 
 

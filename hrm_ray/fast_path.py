@@ -21,6 +21,7 @@ import torch
 PRECISIONS = ("fp32", "int8", "bf16")
 TOLERANCE = 0.01  # one point of the primary metric (macro-F1 or ROC-AUC)
 RECORD_FILE = "fast_path.json"
+INT8_ON_GPU = "int8 dynamic quantisation runs on CPU only; use bf16 on GPUs"
 
 
 class PrecisionError(ValueError):
@@ -48,7 +49,7 @@ def prepare_model(model: torch.nn.Module, precision: str) -> torch.nn.Module:
     if precision != "int8":
         return model
     if on_gpu:
-        raise PrecisionError("int8 dynamic quantisation runs on CPU only; use bf16 on GPUs")
+        raise PrecisionError(INT8_ON_GPU)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch points eager quantisation users at torchao; it still works
         return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
@@ -91,7 +92,7 @@ def check_fast_path(model_dir: str | Path, data_dir: str, precision: str = "int8
 def check_device(precision: str, device: str) -> None:
     """Fail before any model loads: int8 is CPU-only, and a GPU must exist to be asked for."""
     if device.startswith("cuda") and precision == "int8":
-        raise PrecisionError("int8 dynamic quantisation runs on CPU only; use bf16 on GPUs")
+        raise PrecisionError(INT8_ON_GPU)
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise PrecisionError(f"device {device!r} asked for, but this machine has no CUDA GPU that torch can use")
 

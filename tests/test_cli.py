@@ -2,6 +2,7 @@
 
 import pandas as pd
 import pytest
+import torch
 
 from hrm_ray.cli import build_parser, config_from_args, main
 
@@ -108,8 +109,8 @@ def test_tune_trials_use_one_worker_unless_told(tmp_path):
     "precision, message",
     [
         ("int8", "int8 dynamic quantisation runs on CPU only"),
-        pytest.param("bf16", "this machine has no CUDA GPU", marks=pytest.mark.skipif(
-            __import__("torch").cuda.is_available(), reason="this machine has a GPU")),
+        pytest.param("bf16", "this machine has no CUDA GPU",
+                     marks=pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")),
     ],
 )
 def test_fast_path_check_on_a_gpu_it_cannot_use_is_named_before_loading(capsys, tmp_path, data_dir, precision, message):
