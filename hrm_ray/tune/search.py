@@ -12,7 +12,6 @@ split), `results.csv` (one row per trial) and `curves.png` in the search folder.
 from __future__ import annotations
 
 import dataclasses
-import math
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -135,6 +134,9 @@ def run_search(config: TrainConfig, settings: SearchSettings) -> SearchOutcome:
     if settings.num_samples < 1:
         raise ConfigError(f"--num-samples must be at least 1, got {settings.num_samples}")
     chosen = objective(config, get_task(config.task).primary_metric)
+    # A grid's combinations go in as preset points, in a seeded random order (space.grid_points); the trial count.
+    points = grid_points(settings.space, settings.num_samples, settings.seed)
+    expected = len(points) or settings.num_samples
     ensure_ray()
     concurrency = concurrent_trials(config, settings)
     trainable = tune.with_resources(
@@ -150,8 +152,6 @@ def run_search(config: TrainConfig, settings: SearchSettings) -> SearchOutcome:
         if not is_remote(experiment):
             Path(experiment).mkdir(parents=True, exist_ok=True)
         _write_search(experiment, config, settings)
-        # The grid's combinations go in as preset points, in a seeded random order (space.grid_points).
-        points = grid_points(settings.space, settings.num_samples, settings.seed)
         tuner = tune.Tuner(
             trainable,
             param_space=to_param_space(settings.space),
@@ -163,7 +163,7 @@ def run_search(config: TrainConfig, settings: SearchSettings) -> SearchOutcome:
                 # Train workers are not in a trial's resources, so uncapped trials wait forever for them.
                 search_alg=BasicVariantGenerator(random_state=settings.seed, max_concurrent=concurrency,
                                                  points_to_evaluate=points or None),
-                num_samples=len(points) or settings.num_samples,
+                num_samples=expected,
             ),
             run_config=tune.RunConfig(name=name, storage_path=root, verbose=1),
         )
@@ -172,7 +172,6 @@ def run_search(config: TrainConfig, settings: SearchSettings) -> SearchOutcome:
           f"({chosen['mode']}). Interrupted? `hrm tune {config.task} --resume` continues it.", flush=True)
     results = tuner.fit()
     # Ctrl-C makes Tune save its state and return early: a partial search registers nothing.
-    expected = settings.num_samples * math.prod(len(v["grid"]) for v in settings.space.values() if "grid" in v)
     if len(results) < expected or results.num_terminated + results.num_errors < len(results):
         raise SearchInterrupted(f"search {name} interrupted; run the same command with --resume to continue it")
     return _conclude(results, config, name, experiment, chosen, settings)

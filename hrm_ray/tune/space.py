@@ -39,20 +39,20 @@ DEFAULT_SPACES = {"transformer": TRANSFORMER_SPACE, "xgboost": XGBOOST_SPACE}
 _RANGES = {"uniform": tune.uniform, "loguniform": tune.loguniform, "randint": tune.randint}
 _LISTS = {"choice": tune.choice, "grid": tune.grid_search}
 
-# What a search optimises and counts time in, per learner: the task's primary metric on the validation split
-# (ROC-AUC or macro-F1), the metric the task is judged by, for both learners; transformers report it every
-# epoch, XGBoost every `xgboost.report_every` rounds (its training still stops on log-loss).
-OBJECTIVES = {
-    "transformer": {"metric": "eval_{primary}", "mode": "max", "time_attr": "epoch", "budget_key": "epochs"},
-    "xgboost": {"metric": "eval_{primary}", "mode": "max", "time_attr": "round",
-                "budget_key": "xgboost.num_boost_round"},
+# What a search optimises: the task's primary metric on the validation split (ROC-AUC or macro-F1), the metric
+# the task is judged by, for both learners (XGBoost's training itself still stops on log-loss).
+OBJECTIVE = {"metric": "eval_{primary}", "mode": "max"}
+# What it counts time in, per learner: transformers report every epoch, XGBoost every `xgboost.report_every`
+# boosting rounds.
+BUDGETS = {
+    "transformer": {"time_attr": "epoch", "budget_key": "epochs"},
+    "xgboost": {"time_attr": "round", "budget_key": "xgboost.num_boost_round"},
 }
 
 
 def objective(config: TrainConfig, primary_metric: str) -> dict[str, str]:
-    chosen = dict(OBJECTIVES[config.learner])
-    chosen["metric"] = chosen["metric"].format(primary=primary_metric)
-    return chosen
+    return {"metric": OBJECTIVE["metric"].format(primary=primary_metric), "mode": OBJECTIVE["mode"],
+            **BUDGETS[config.learner]}
 
 
 def read_space(path: str | Path) -> dict[str, dict[str, list]]:
