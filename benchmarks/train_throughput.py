@@ -5,7 +5,8 @@ Hugging Face Trainer (2 threads) on the same model, rows, sequence length and gl
     python benchmarks/train_throughput.py --use-gpu --rows 4000    (one worker per GPU, NCCL, bf16; the single
                                                                     process trains on one GPU in bf16)
 
-Both sides use the same chunked dataset code and length-grouped batches; both are timed over training
+Both sides train the same weights (the word embeddings stay frozen, hrm train's default, unless
+--train-embeddings) with the same chunked dataset code and length-grouped batches; both are timed over training
 epochs only (evaluation and checkpoint saving excluded), so the ratio is the cost of distribution.
 Start-up (Ray, DeepSpeed's op build, model load) is printed apart. Target here: ratio >= 0.9.
 """
@@ -23,7 +24,7 @@ import torch
 from transformers import DataCollatorWithPadding, Trainer, TrainingArguments
 
 from hrm_ray.config import TrainConfig
-from hrm_ray.models import load_classifier
+from hrm_ray.models import freeze_word_embeddings, load_classifier
 from hrm_ray.tasks import get_task
 from hrm_ray.train.chunks import SampledChunks, tokenize_chunks
 from hrm_ray.train.run import train
@@ -37,6 +38,8 @@ def single_process(config: TrainConfig) -> float:
     task = get_task(config.task)
     train_rows = task_splits(task, config)["train"]
     tokenizer, model = load_classifier(config.model, task.labels)
+    if not config.train_embeddings:
+        freeze_word_embeddings(model)  # the same trainable weights as hrm train's
     chunks = tokenize_chunks(tokenizer, train_rows["text"].tolist(), config.max_length, config.max_chunks or 1)
     timer = EpochTimer()
     with tempfile.TemporaryDirectory() as output_dir:
@@ -64,6 +67,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=float, default=2)
     parser.add_argument("--deepspeed", type=int, default=2)
     parser.add_argument("--use-gpu", action="store_true", help="one worker per visible GPU, NCCL and bf16")
+    parser.add_argument("--train-embeddings", action="store_true",
+                        help="fine-tune the word embeddings too, on both sides (hrm train's default keeps them)")
     args = parser.parse_args()
 
     workers = torch.cuda.device_count() if args.use_gpu else 2
@@ -71,7 +76,8 @@ def main() -> None:
         parser.error("--use-gpu: torch sees no GPU here")
     config = TrainConfig(task=args.task, data_dir=args.data_dir, max_train_samples=args.rows, max_length=args.max_length,
                          max_chunks=1, epochs=args.epochs, lr=5e-5, deepspeed=args.deepspeed, num_workers=workers,
-                         use_gpu=args.use_gpu, batch_size=16, early_stopping_patience=100)
+                         use_gpu=args.use_gpu, batch_size=16, early_stopping_patience=100,
+                         train_embeddings=args.train_embeddings)
     with tempfile.TemporaryDirectory() as registry:
         config.output = registry
         started = time.time()
@@ -82,7 +88,7 @@ def main() -> None:
     single_rate = single_process(config)
     where = f"{workers} GPU worker(s), bf16" if args.use_gpu else f"{workers} workers"
     print(f"[throughput] {args.task}, {args.rows} rows, max {args.max_length} tokens, {args.epochs:g} epochs, "
-          f"global batch {config.batch_size * workers}")
+          f"global batch {config.batch_size * workers}, word embeddings {'trained' if args.train_embeddings else 'frozen'}")
     print(f"[throughput] hrm train (Ray Train, {where}, ZeRO-{args.deepspeed}): {ray_rate:.2f} samples/s "
           f"(whole command {wall:.0f} s incl. Ray start-up, eval, checkpoints)")
     print(f"[throughput] single-process HF Trainer:               {single_rate:.2f} samples/s")

@@ -61,3 +61,8 @@ def load_classifier(name: str, labels: tuple[str, ...]):
         label2id={label: i for i, label in enumerate(labels)},
     )
     return tokenizer, model
+
+
+def freeze_word_embeddings(model) -> None:
+    """Keep the pretrained word embeddings as they are: the rest of the network still fine-tunes."""
+    model.get_input_embeddings().requires_grad_(False)

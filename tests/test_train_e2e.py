@@ -11,11 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 import yaml
-from transformers import AutoModelForSequenceClassification, AutoTokenizer
+from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer
 
 from hrm_ray.cli import main
 from hrm_ray.config import TrainConfig
+from hrm_ray.models import resolve_backbone
 from hrm_ray.tasks import get_task
 from hrm_ray.train.run import train
 from hrm_ray.train.splits import task_splits
@@ -74,6 +76,14 @@ def test_task_fine_tunes_with_two_workers_and_zero2(ray_session, data_dir, regis
     assert "## Intended use" in card and "## Limits" in card and f"{metrics['macro_f1']:.4f}" in card
     assert (registry / task_name / "latest").resolve() == model_dir.resolve()
     assert json.loads((model_dir / "run_info.json").read_text())["world_size"] == 2
+
+    # The default keeps the pretrained word embeddings (train_embeddings off); every other encoder weight trains.
+    pretrained = AutoModel.from_pretrained(resolve_backbone("minilm")).state_dict()
+    tuned = model.base_model.state_dict()
+    embeddings = "embeddings.word_embeddings.weight"
+    assert torch.equal(tuned[embeddings], pretrained[embeddings])
+    assert not torch.equal(tuned["encoder.layer.0.attention.self.query.weight"],
+                           pretrained["encoder.layer.0.attention.self.query.weight"])
 
 
 def test_evaluate_scores_the_same_test_split_and_every_row_with_all(ray_session, data_dir, registry, capsys):

@@ -36,7 +36,7 @@ from transformers import (
 
 from hrm_ray.config import TrainConfig
 from hrm_ray.metrics import classification_metrics, softmax
-from hrm_ray.models import load_classifier
+from hrm_ray.models import freeze_word_embeddings, load_classifier
 from hrm_ray.registry import TRAINING_LOG
 from hrm_ray.tasks import get_task
 from hrm_ray.train.chunks import AllChunks, SampledChunks, tokenize_chunks
@@ -136,14 +136,21 @@ def train_loop_per_worker(config_dict: dict) -> None:
     max_length, max_chunks = config.max_length, config.max_chunks  # filled in by resolve_task_defaults
 
     # ---- setup ----
+    rank = ray.train.get_context().get_world_rank()
     splits = task_splits(task, config)
     tokenizer, model = load_classifier(config.model, task.labels)
+    if not config.train_embeddings:
+        freeze_word_embeddings(model)
+        if rank == 0:
+            trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+            total = sum(p.numel() for p in model.parameters())
+            print(f"[hrm] word embeddings frozen: training {trainable / 1e6:.1f}M of {total / 1e6:.1f}M weights "
+                  "(--set train_embeddings=true trains them too)", flush=True)
     max_length = min(max_length, getattr(model.config, "max_position_embeddings", max_length))
 
     def chunks(split: str):
         return tokenize_chunks(tokenizer, splits[split]["text"].tolist(), max_length, max_chunks)
 
-    rank = ray.train.get_context().get_world_rank()
     train_set = SampledChunks(chunks("train"), task.label_index(splits["train"]), seed=config.seed + rank)
     eval_set = AllChunks(chunks("validation"), task.label_index(splits["validation"]))
     test_set = AllChunks(chunks("test"), task.label_index(splits["test"]))
