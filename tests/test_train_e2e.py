@@ -77,7 +77,7 @@ def test_task_fine_tunes_with_two_workers_and_zero2(ray_session, data_dir, regis
     assert (registry / task_name / "latest").resolve() == model_dir.resolve()
     assert json.loads((model_dir / "run_info.json").read_text())["world_size"] == 2
 
-    # The default keeps the pretrained word embeddings (train_embeddings off); every other encoder weight trains.
+    # The default keeps the pretrained word embeddings (train_embeddings off) while the encoder trains.
     pretrained = AutoModel.from_pretrained(resolve_backbone("minilm")).state_dict()
     tuned = model.base_model.state_dict()
     embeddings = "embeddings.word_embeddings.weight"
