@@ -24,7 +24,7 @@ import torch
 from transformers import DataCollatorWithPadding, Trainer, TrainingArguments
 
 from hrm_ray.config import TrainConfig
-from hrm_ray.models import freeze_word_embeddings, load_classifier
+from hrm_ray.models import load_classifier, set_word_embeddings_trainable
 from hrm_ray.tasks import get_task
 from hrm_ray.train.chunks import SampledChunks, tokenize_chunks
 from hrm_ray.train.run import train
@@ -38,8 +38,7 @@ def single_process(config: TrainConfig) -> float:
     task = get_task(config.task)
     train_rows = task_splits(task, config)["train"]
     tokenizer, model = load_classifier(config.model, task.labels)
-    if not config.train_embeddings:
-        freeze_word_embeddings(model)  # the same trainable weights as hrm train's
+    set_word_embeddings_trainable(model, config.train_embeddings)  # the same trainable weights as hrm train's
     chunks = tokenize_chunks(tokenizer, train_rows["text"].tolist(), config.max_length, config.max_chunks or 1)
     timer = EpochTimer()
     with tempfile.TemporaryDirectory() as output_dir:

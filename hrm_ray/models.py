@@ -63,6 +63,7 @@ def load_classifier(name: str, labels: tuple[str, ...]):
     return tokenizer, model
 
 
-def freeze_word_embeddings(model) -> None:
-    """Keep the pretrained word embeddings as they are: the rest of the network still fine-tunes."""
-    model.get_input_embeddings().requires_grad_(False)
+def set_word_embeddings_trainable(model, trainable: bool) -> None:
+    """Whether fine-tuning updates the word embeddings; frozen, they keep their pretrained values while the
+    rest of the network still trains."""
+    model.get_input_embeddings().requires_grad_(trainable)

@@ -36,7 +36,7 @@ from transformers import (
 
 from hrm_ray.config import TrainConfig
 from hrm_ray.metrics import classification_metrics, softmax
-from hrm_ray.models import freeze_word_embeddings, load_classifier
+from hrm_ray.models import load_classifier, set_word_embeddings_trainable
 from hrm_ray.registry import TRAINING_LOG
 from hrm_ray.tasks import get_task
 from hrm_ray.train.chunks import AllChunks, SampledChunks, tokenize_chunks
@@ -139,13 +139,12 @@ def train_loop_per_worker(config_dict: dict) -> None:
     rank = ray.train.get_context().get_world_rank()
     splits = task_splits(task, config)
     tokenizer, model = load_classifier(config.model, task.labels)
-    if not config.train_embeddings:
-        freeze_word_embeddings(model)
-        if rank == 0:
-            trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-            total = sum(p.numel() for p in model.parameters())
-            print(f"[hrm] word embeddings frozen: training {trainable / 1e6:.1f}M of {total / 1e6:.1f}M weights "
-                  "(--set train_embeddings=true trains them too)", flush=True)
+    set_word_embeddings_trainable(model, config.train_embeddings)
+    if rank == 0 and not config.train_embeddings:
+        trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+        total = sum(p.numel() for p in model.parameters())
+        print(f"[hrm] word embeddings frozen: training {trainable / 1e6:.1f}M of {total / 1e6:.1f}M weights "
+              "(--set train_embeddings=true trains them too)", flush=True)
     max_length = min(max_length, getattr(model.config, "max_position_embeddings", max_length))
 
     def chunks(split: str):

@@ -134,7 +134,8 @@ def run_search(config: TrainConfig, settings: SearchSettings) -> SearchOutcome:
     if settings.num_samples < 1:
         raise ConfigError(f"--num-samples must be at least 1, got {settings.num_samples}")
     chosen = objective(config, get_task(config.task).primary_metric)
-    # A grid's combinations go in as preset points, in a seeded random order (space.grid_points); the trial count.
+    # A grid's combinations go in as preset points, in a seeded random order (space.grid_points). `expected`
+    # is the search's trial count, for Tune and for the interrupted-search check after it.
     points = grid_points(settings.space, settings.num_samples, settings.seed)
     expected = len(points) or settings.num_samples
     ensure_ray()
