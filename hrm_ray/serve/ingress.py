@@ -31,6 +31,7 @@ from ray.serve.handle import DeploymentHandle
 
 from hrm_ray import __version__
 from hrm_ray.serve import pipelines
+from hrm_ray.serve.coalesce import Coalescer
 from hrm_ray.registry import TRAINING_LOG, list_models
 from hrm_ray.serve.schemas import (Health, InsightsRequest, InsightsResponse, ModelsResponse, PredictRequest,
                                    PredictResponse, RegistryResponse, ScreeningRequest, ScreeningResponse)
@@ -107,6 +108,8 @@ class Api:
         self.models = models
         self.encoder = encoder
         self.settings = AppSettings(**settings)
+        self.coalescers = {task: Coalescer(handle.predict.remote, self.settings.max_calls_in_flight)
+                           for task, handle in models.items()}
         # The token is read from this replica's environment, never from the YAML: the shell that started
         # Ray, or the runtime_env that `hrm serve` gives this deployment.
         app.state.api_token = os.environ.get("HRM_API_TOKEN") or None
@@ -115,7 +118,7 @@ class Api:
     # ---- the model calls: timeouts and lost replicas become HTTP errors ----
 
     async def _predict(self, task: str, records: list) -> dict:
-        return await self._call(f"the {task} model", self.models[task].predict.remote(records))
+        return await self._call(f"the {task} model", self.coalescers[task].predict(records))
 
     async def _embed(self, texts: list[str]):
         if self.encoder is None:

@@ -34,6 +34,9 @@ class AppSettings(BaseModel):
     max_text_chars: int = Field(20_000, ge=1, description="characters per text (a long resume is ~15k)")
     max_body_bytes: int = Field(4_000_000, ge=1)
     request_timeout_s: float = Field(60.0, gt=0, description="a request waiting longer on a model gets 504")
+    # Calls per task model under way at once from each ingress replica; requests arriving meanwhile wait and
+    # then go as one call (coalesce.py). Set it to at least the task's replicas, or some would sit idle.
+    max_calls_in_flight: int = Field(2, ge=1, description="handle calls per task model at once")
     device: Literal["auto", "cpu", "cuda"] = "auto"
     # Ray gives an actor with less than one CPU a single thread (OMP_NUM_THREADS=1); a model replica that
     # has the machine to itself between batches runs faster with all cores. 0: every core of the node.
