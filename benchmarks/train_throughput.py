@@ -76,7 +76,8 @@ def main() -> None:
     config = TrainConfig(task=args.task, data_dir=args.data_dir, max_train_samples=args.rows, max_length=args.max_length,
                          max_chunks=1, epochs=args.epochs, lr=5e-5, deepspeed=args.deepspeed, num_workers=workers,
                          use_gpu=args.use_gpu, batch_size=16, early_stopping_patience=100,
-                         train_embeddings=args.train_embeddings)
+                         train_embeddings=args.train_embeddings,
+                         class_weighted_loss=False)  # the model's own loss on both sides
     with tempfile.TemporaryDirectory() as registry:
         config.output = registry
         started = time.time()

@@ -42,3 +42,25 @@ def test_yaml_file_errors_are_clear(tmp_path):
     (tmp_path / "list.yaml").write_text("- 1\n- 2\n")
     with pytest.raises(ConfigError, match="mapping"):
         TrainConfig.from_yaml(tmp_path / "list.yaml")
+
+
+def test_task_defaults_fill_what_the_config_leaves_open_and_an_override_wins():
+    from hrm_ray.train.run import resolve_task_defaults
+
+    sentiment, screening, chosen = TrainConfig(task="sentiment"), TrainConfig(task="screening"), TrainConfig(task="sentiment")
+    chosen.apply_overrides(["class_weighted_loss=false", "max_length=64"])
+    for config in (sentiment, screening, chosen):
+        resolve_task_defaults(config)
+    assert sentiment.class_weighted_loss is True and screening.class_weighted_loss is False
+    assert chosen.class_weighted_loss is False and chosen.max_length == 64
+    assert sentiment.max_chunks == 4 and sentiment.epochs == 3.0
+
+
+def test_balanced_class_weights_give_every_class_the_same_total_weight():
+    from hrm_ray.train.transformer_loop import balanced_class_weights
+
+    labels = [0, 0, 0, 0, 0, 0, 1, 1, 2]
+    weights = balanced_class_weights(labels, 4).tolist()  # class 3 never occurs: a finite weight, no division by 0
+    totals = [weights[c] * labels.count(c) for c in range(3)]
+    assert totals == pytest.approx([9 / 4] * 3)  # n / classes, as in a balanced set of the same size
+    assert weights[3] == pytest.approx(9 / 4)

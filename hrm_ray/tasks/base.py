@@ -34,6 +34,7 @@ class Task(ABC):
     default_epochs: float = 3.0
     default_lr: float = 5e-5
     default_batch_size: int = 16
+    default_class_weighted_loss: bool = False
     # For the model card.
     data_description: str
     intended_use: str

@@ -70,6 +70,8 @@ def resolve_task_defaults(config: TrainConfig) -> None:
     config.batch_size = config.batch_size or task.default_batch_size
     config.max_length = config.max_length or task.default_max_length
     config.max_chunks = config.max_chunks or task.default_max_chunks
+    if config.class_weighted_loss is None:
+        config.class_weighted_loss = task.default_class_weighted_loss
 
 
 def prepare(config: TrainConfig) -> None:

@@ -47,7 +47,7 @@ FINAL_MODEL_DIR = "model"
 
 
 class ChunkTrainer(Trainer):
-    """The Trainer with two changes.
+    """The Trainer with three changes.
 
     - Length-grouped batches for training only: the stock Trainer also length-groups evaluation batches
       when `train_sampling_strategy` asks for it, which shuffles the prediction order, and pooling chunk
@@ -55,11 +55,24 @@ class ChunkTrainer(Trainer):
     - A learning rate `head_lr_multiplier` times higher for the head (the new classifier, and the pooler,
       which sentence-embedding checkpoints such as MiniLM never trained) than for the pretrained encoder,
       which only needs nudging.
+    - Optionally, cross-entropy weighted by class (`class_weights`), so that rare classes count as much as
+      common ones in the loss, as they do in macro-F1.
     """
 
-    def __init__(self, *args, head_lr_multiplier: float = 1.0, **kwargs):
+    def __init__(self, *args, head_lr_multiplier: float = 1.0, class_weights: torch.Tensor | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.head_lr_multiplier = head_lr_multiplier
+        self.class_weights = class_weights
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        if self.class_weights is None or "labels" not in inputs:
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        inputs = dict(inputs)
+        labels = inputs.pop("labels")
+        outputs = model(**inputs)
+        weights = self.class_weights.to(outputs.logits.device)
+        loss = torch.nn.functional.cross_entropy(outputs.logits.float(), labels, weight=weights)
+        return (loss, outputs) if return_outputs else loss
 
     def _get_eval_sampler(self, eval_dataset):
         return SequentialSampler(eval_dataset) if self.args.world_size <= 1 else None  # None: sharded in order
@@ -127,6 +140,12 @@ class CrashOnce(TrainerCallback):
             os._exit(1)
 
 
+def balanced_class_weights(labels: list[int], n_classes: int) -> torch.Tensor:
+    """n / (classes x count) per class: each class weighs as much in the loss as a balanced set would give it."""
+    counts = np.bincount(np.asarray(labels), minlength=n_classes).astype(np.float64)
+    return torch.tensor(len(labels) / (n_classes * np.maximum(counts, 1)), dtype=torch.float32)
+
+
 def train_loop_per_worker(config_dict: dict) -> None:
     config = TrainConfig.from_dict(config_dict)
     task = get_task(config.task)
@@ -150,7 +169,8 @@ def train_loop_per_worker(config_dict: dict) -> None:
     def chunks(split: str):
         return tokenize_chunks(tokenizer, splits[split]["text"].tolist(), max_length, max_chunks)
 
-    train_set = SampledChunks(chunks("train"), task.label_index(splits["train"]), seed=config.seed + rank)
+    train_labels = task.label_index(splits["train"])
+    train_set = SampledChunks(chunks("train"), train_labels, seed=config.seed + rank)
     eval_set = AllChunks(chunks("validation"), task.label_index(splits["validation"]))
     test_set = AllChunks(chunks("test"), task.label_index(splits["test"]))
 
@@ -214,6 +234,7 @@ def train_loop_per_worker(config_dict: dict) -> None:
         compute_metrics=pooled_metrics(eval_set),
         callbacks=callbacks,
         head_lr_multiplier=config.head_lr_multiplier,
+        class_weights=balanced_class_weights(train_labels, len(task.labels)) if config.class_weighted_loss else None,
     )
     trainer.remove_callback(PrinterCallback)  # ProgressPrinter says the same with epoch and step
     trainer = prepare_trainer(trainer)

@@ -1,0 +1,619 @@
+#!/usr/bin/env python3
+"""MiniLM fine-tuning sweep for the screening and sentiment tasks, plain PyTorch, one GPU, N processes.
+
+Mirrors hrm_ray/train/transformer_loop.py (ChunkTrainer + TrainingArguments) with the project's own data,
+splits, chunking, model loading and metrics:
+  - AdamW (betas 0.9/0.999, eps 1e-8), weight decay 0.01 except biases and LayerNorm weights (the Trainer's
+    get_decay_parameter_names), lr x head_lr_multiplier (20) for every parameter outside `bert.` plus
+    `bert.pooler.*` (i.e. classifier.* and bert.pooler.*);
+  - linear warm-up over ceil(0.1 * total steps), then linear decay to 0; gradient clipping at norm 1.0
+    (TrainingArguments.max_grad_norm, DeepSpeed gradient_clipping "auto");
+  - task defaults for lr / epochs / batch (global batch = 2 workers x per-worker batch), max_length, max_chunks;
+    word embeddings frozen unless the config trains them; plain (unweighted) cross-entropy, like the model's
+    own loss, unless the config asks for balanced class weights;
+  - training: one random chunk per text per epoch (SampledChunks, seed 42 = config.seed + rank 0), batches
+    length-grouped like the Trainer's group_by_length sampler (megabatches of min(n // (4 * per-worker
+    batch), 50) per-worker batches, sorted by length);
+  - evaluation: every chunk scored, logits mean-pooled per text (AllChunks.pool), macro-F1 over all labels;
+    the best-validation epoch is the model the project would keep (load_best_model_at_end, ties -> earlier).
+
+Usage: python benchmarks/recipe_sweep.py --model DIR --data-dir DIR [--round 1|2] [--parallel 4] [--deadline-s 330]
+                                        [--only a,b] [--tiny]
+
+How its results in README ("Quality", "What a GPU sweep says about the recipe") were made: docs/gpu-runs.md.
+It needs no Ray or DeepSpeed, so it runs on a bare GPU box with torch, transformers, pandas and scikit-learn.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # deterministic cuBLAS; must precede CUDA init
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import argparse
+import json
+import math
+import queue
+import random
+import sys
+import time
+import traceback
+from pathlib import Path
+
+SEED = 42
+N_WORKERS_DEFAULT_RUN = 2  # `hrm train` uses 2 Ray workers: global batch = 2 x per-worker batch
+
+# ---------------------------------------------------------------------------------------------------------
+# configs
+# ---------------------------------------------------------------------------------------------------------
+
+# Task defaults (hrm_ray/tasks/{base,screening,sentiment}.py); checked against the task objects at start-up.
+TASK_DEFAULTS = {
+    "sentiment": dict(lr=5e-5, epochs=3, batch=32, max_length=128, max_chunks=4),
+    "screening": dict(lr=1e-4, epochs=6, batch=16, max_length=128, max_chunks=8),
+}
+
+
+def make(name, task, **over):
+    c = dict(name=name, task=task, **TASK_DEFAULTS[task], train_embeddings=False, class_weighted=False,
+             head_lr_multiplier=20.0, weight_decay=0.01, warmup_ratio=0.1, seed=SEED)
+    for k, v in over.items():
+        if k not in c:
+            raise KeyError(k)
+        c[k] = v
+    return c
+
+
+# Defaults first (sanity check: test macro-F1 ~0.66 / ~0.58 on CPU fp32), then by how informative, the tasks
+# interleaved and the longest screening runs early so the tail stays short.
+CONFIGS = [
+    make("S-default", "sentiment"),
+    make("R-default", "screening"),
+    make("R-12ep", "screening", epochs=12),
+    make("S-cw", "sentiment", class_weighted=True),
+    make("R-len256x4", "screening", max_length=256, max_chunks=4),
+    make("S-cw-6ep", "sentiment", class_weighted=True, epochs=6),
+    make("R-12ep-len256x4", "screening", epochs=12, max_length=256, max_chunks=4),
+    make("S-lr1e-4-4ep", "sentiment", lr=1e-4, epochs=4),
+    make("R-20ep-lr5e-5", "screening", epochs=20, lr=5e-5),
+    make("S-6ep", "sentiment", epochs=6),
+    make("R-lr2e-4", "screening", lr=2e-4),
+    make("S-len256x2", "sentiment", max_length=256, max_chunks=2),
+    make("R-cw", "screening", class_weighted=True),
+    make("S-lr3e-5-6ep", "sentiment", lr=3e-5, epochs=6),
+    make("R-len512x2", "screening", max_length=512, max_chunks=2),
+    make("S-emb", "sentiment", train_embeddings=True),
+    make("R-emb", "screening", train_embeddings=True),
+    make("S-bs16", "sentiment", batch=16),
+    # extras, only if time is left: the likeliest combinations
+    make("R-cw-12ep-len256x4", "screening", class_weighted=True, epochs=12, max_length=256, max_chunks=4),
+    make("S-cw-lr1e-4-4ep", "sentiment", class_weighted=True, lr=1e-4, epochs=4),
+]
+
+
+# Round 2: what fits a 30-minute CPU run (512-token chunks at fewer epochs), class weights, and seeds.
+CONFIGS2 = [
+    make("R2-512x2-3ep", "screening", max_length=512, max_chunks=2, epochs=3),
+    make("R2-512x2-6ep-s43", "screening", max_length=512, max_chunks=2, seed=43),
+    make("R2-512x2-4ep", "screening", max_length=512, max_chunks=2, epochs=4),
+    make("S2-cw-s43", "sentiment", class_weighted=True, seed=43),
+    make("R2-512x2-3ep-s43", "screening", max_length=512, max_chunks=2, epochs=3, seed=43),
+    make("R2-384x3-4ep", "screening", max_length=384, max_chunks=3, epochs=4),
+    make("S2-cw-s44", "sentiment", class_weighted=True, seed=44),
+    make("R2-512x2-3ep-cw", "screening", max_length=512, max_chunks=2, epochs=3, class_weighted=True),
+    make("S2-default-s43", "sentiment", seed=43),
+    make("R2-512x2-3ep-lr2e-4", "screening", max_length=512, max_chunks=2, epochs=3, lr=2e-4),
+    make("S2-cw-bs16", "sentiment", class_weighted=True, batch=16),
+    make("R2-512x2-3ep-s44", "screening", max_length=512, max_chunks=2, epochs=3, seed=44),
+    make("S2-cw-4ep", "sentiment", class_weighted=True, epochs=4),
+    make("R2-512x2-2ep", "screening", max_length=512, max_chunks=2, epochs=2),
+]
+
+# Round 3: 384-token chunks at 3 epochs (a 4-epoch run took 33 min on the 2-core CPU), and seeds.
+CONFIGS3 = [
+    make("R3-384x3-3ep", "screening", max_length=384, max_chunks=3, epochs=3),
+    make("R3-384x3-3ep-s43", "screening", max_length=384, max_chunks=3, epochs=3, seed=43),
+    make("R3-384x3-4ep-s43", "screening", max_length=384, max_chunks=3, epochs=4, seed=43),
+    make("R3-320x4-4ep", "screening", max_length=320, max_chunks=4, epochs=4),
+    make("R3-384x3-3ep-s44", "screening", max_length=384, max_chunks=3, epochs=3, seed=44),
+    make("R3-384x3-4ep-s44", "screening", max_length=384, max_chunks=3, epochs=4, seed=44),
+    make("R3-320x4-4ep-s43", "screening", max_length=320, max_chunks=4, epochs=4, seed=43),
+    make("R3-320x4-4ep-s44", "screening", max_length=320, max_chunks=4, epochs=4, seed=44),
+]
+
+
+def cpu_cost(c) -> float:
+    """epochs x chunk tokens per train text per epoch (nominal: max_length) x train texts, relative to the
+    task's default recipe (same train texts, so they cancel)."""
+    d = TASK_DEFAULTS[c["task"]]
+    return round(c["epochs"] * c["max_length"] / (d["epochs"] * d["max_length"]), 3)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------------------------------
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def upcast_model_dir(model_dir: Path) -> None:
+    """fp16/bf16 safetensors -> fp32, in place (the archive ships fp16 to halve the transfer)."""
+    import torch
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    for path in sorted(model_dir.glob("*.safetensors")):
+        with safe_open(str(path), "pt") as f:
+            dtypes = {str(f.get_slice(k).get_dtype()) for k in f.keys()}
+        if not dtypes & {"F16", "BF16"}:
+            continue
+        tensors = load_file(str(path))
+        tensors = {k: (v.float() if v.dtype in (torch.float16, torch.bfloat16) else v) for k, v in tensors.items()}
+        tmp = path.with_suffix(".tmp")
+        save_file(tensors, str(tmp), metadata={"format": "pt"})
+        tmp.replace(path)
+        log(f"[sweep] upcast {path} to fp32 ({len(tensors)} tensors)")
+
+
+def seed_everything(seed: int) -> None:
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.cuda.manual_seed_all(seed)
+
+
+def length_grouped_order(lengths, per_worker_batch: int, generator):
+    """transformers.trainer_pt_utils.get_length_grouped_indices, as the Trainer's group_by_length sampler
+    calls it with the per-device batch size."""
+    import torch
+
+    mult = min(len(lengths) // (per_worker_batch * 4), 50) or 1
+    indices = torch.randperm(len(lengths), generator=generator)
+    size = mult * per_worker_batch
+    megabatches = [indices[i: i + size].tolist() for i in range(0, len(lengths), size)]
+    megabatches = [sorted(m, key=lambda i: lengths[i], reverse=True) for m in megabatches]
+    maxima = [lengths[m[0]] for m in megabatches]
+    j = int(torch.argmax(torch.tensor(maxima)).item())
+    megabatches[0][0], megabatches[j][0] = megabatches[j][0], megabatches[0][0]
+    return [i for m in megabatches for i in m]
+
+
+def pad(seqs, device, pad_id: int):
+    import torch
+
+    width = max(len(s) for s in seqs)
+    ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(seqs), width), dtype=torch.long)
+    for r, s in enumerate(seqs):
+        ids[r, : len(s)] = torch.tensor(s, dtype=torch.long)
+        mask[r, : len(s)] = 1
+    return ids.to(device, non_blocking=True), mask.to(device, non_blocking=True)
+
+
+def fast_macro_f1(y, pred, k: int) -> float:
+    """sklearn f1_score(average='macro', labels=range(k), zero_division=0), fast, for the bias search."""
+    import numpy as np
+
+    tp = np.bincount(y[pred == y], minlength=k)
+    denom = np.bincount(pred, minlength=k) + np.bincount(y, minlength=k)
+    return float(np.mean(np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)))
+
+
+def tune_bias(val_logits, val_y, k: int, passes: int = 4):
+    """One additive logit bias per class maximising validation macro-F1, by coordinate search."""
+    import numpy as np
+
+    grid = np.round(np.linspace(-4, 4, 161), 3)
+    bias = np.zeros(k)
+    best = fast_macro_f1(val_y, (val_logits + bias).argmax(1), k)
+    for _ in range(passes):
+        improved = False
+        for c in range(k):
+            keep = bias[c]
+            for value in grid:
+                bias[c] = value
+                score = fast_macro_f1(val_y, (val_logits + bias).argmax(1), k)
+                if score > best + 1e-12:
+                    best, keep, improved = score, value, True
+            bias[c] = keep
+        if not improved:
+            break
+    return bias - bias.mean(), best
+
+
+# ---------------------------------------------------------------------------------------------------------
+# one config (runs inside a worker process)
+# ---------------------------------------------------------------------------------------------------------
+
+
+class Data:
+    """Per-process cache: splits per task, tokenised chunks per (task, max_length, max_chunks)."""
+
+    def __init__(self, args):
+        self.args, self.splits, self.chunks = args, {}, {}
+
+    def get(self, task, tokenizer, max_length: int, max_chunks: int):
+        from hrm_ray.config import TrainConfig
+        from hrm_ray.train.chunks import tokenize_chunks
+        from hrm_ray.train.splits import task_splits
+
+        if task.name not in self.splits:
+            config = TrainConfig(task=task.name, data_dir=self.args.data_dir,
+                                 max_train_samples=self.args.tiny_rows if self.args.tiny else None)
+            splits = task_splits(task, config)
+            if self.args.tiny:
+                splits = {k: (v if k == "train" else
+                              v.sample(n=min(len(v), self.args.tiny_rows // 2), random_state=SEED).reset_index(drop=True))
+                          for k, v in splits.items()}
+            self.splits[task.name] = splits
+        key = (task.name, max_length, max_chunks)
+        if key not in self.chunks:
+            t = time.time()
+            splits = self.splits[task.name]
+            self.chunks[key] = {
+                s: (tokenize_chunks(tokenizer, splits[s]["text"].tolist(), max_length, max_chunks),
+                    task.label_index(splits[s]))
+                for s in ("train", "validation", "test")
+            }
+            log(f"[sweep] pid {os.getpid()} tokenised {key}: "
+                + ", ".join(f"{s} {len(v[0])} texts / {sum(map(len, v[0]))} chunks" for s, v in self.chunks[key].items())
+                + f" ({time.time() - t:.1f}s)")
+        return self.chunks[key]
+
+
+def run_config(c: dict, args, data: Data, t0: float) -> dict:
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+
+    from hrm_ray.metrics import classification_metrics
+    from hrm_ray.models import load_classifier, set_word_embeddings_trainable
+    from hrm_ray.tasks import get_task
+    from hrm_ray.train.chunks import AllChunks, SampledChunks
+
+    started = time.time()
+    device = torch.device(args.device)
+    use_bf16 = device.type == "cuda"
+    task = get_task(c["task"])
+    k = len(task.labels)
+    epochs = 1 if args.tiny else int(c["epochs"])
+
+    seed_everything(c["seed"])
+    tokenizer, model = load_classifier(args.model, task.labels)
+    model.float()  # the archive's weights are fp16; whatever dtype the loader picked, train in fp32 (+ autocast)
+    set_word_embeddings_trainable(model, c["train_embeddings"])
+    model.to(device)
+    max_length = min(c["max_length"], getattr(model.config, "max_position_embeddings", c["max_length"]))
+    chunks = data.get(task, tokenizer, max_length, c["max_chunks"])
+    pad_id = tokenizer.pad_token_id or 0
+
+    train_chunks, train_y = chunks["train"]
+    train_set = SampledChunks(train_chunks, train_y, seed=c["seed"])  # rank 0's seed (config.seed + rank)
+    val_set = AllChunks(*chunks["validation"])
+    test_set = AllChunks(*chunks["test"])
+    n_train = len(train_set)
+    tokens_per_epoch = float(sum(np.mean([len(x) for x in t]) for t in train_chunks))  # expected, 1 chunk/text
+
+    # ---- optimizer: ChunkTrainer.create_optimizer ----
+    body_prefix = model.base_model_prefix + "."
+    ln_params = {id(p) for m in model.modules() if isinstance(m, torch.nn.LayerNorm) for p in m.parameters(recurse=False)}
+    import re
+
+    forbidden = re.compile(r"bias|layernorm|rmsnorm|(?:^|\.)norm(?:$|\.)|_norm(?:$|\.)")
+
+    def decays(name, p):
+        return id(p) not in ln_params and not forbidden.search(name.lower())
+
+    def in_head(name):
+        return not name.startswith(body_prefix) or ".pooler." in name
+
+    groups, head_names = [], []
+    for is_head in (False, True):
+        for with_decay in (True, False):
+            named = [(n, p) for n, p in model.named_parameters()
+                     if p.requires_grad and in_head(n) == is_head and decays(n, p) == with_decay]
+            if named:
+                groups.append({"params": [p for _, p in named],
+                               "weight_decay": c["weight_decay"] if with_decay else 0.0,
+                               "lr": c["lr"] * (c["head_lr_multiplier"] if is_head else 1.0)})
+                if is_head:
+                    head_names += [n for n, _ in named]
+    opt_kwargs = {"fused": True} if device.type == "cuda" else {}
+    optimizer = torch.optim.AdamW(groups, lr=c["lr"], betas=(0.9, 0.999), eps=1e-8, **opt_kwargs)
+    params = [p for g in groups for p in g["params"]]
+
+    gbs = int(c["batch"])
+    per_worker = max(1, gbs // N_WORKERS_DEFAULT_RUN)
+    steps_per_epoch = math.ceil(n_train / gbs)
+    total_steps = steps_per_epoch * epochs
+    warmup = math.ceil(total_steps * c["warmup_ratio"])
+
+    def lr_lambda(step):  # transformers.get_linear_schedule_with_warmup
+        if step < warmup:
+            return step / max(1, warmup)
+        return max(0.0, (total_steps - step) / max(1, total_steps - warmup))
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda)
+
+    weight = None
+    if c["class_weighted"]:
+        counts = np.bincount(np.asarray(train_y), minlength=k).astype(np.float64)
+        weight = torch.tensor(n_train / (k * np.maximum(counts, 1)), dtype=torch.float32, device=device)
+
+    trainable = sum(p.numel() for p in params)
+    log(f"[{c['name']}] start pid {os.getpid()} {c['task']} lr {c['lr']:g} ep {epochs} batch {gbs} "
+        f"len {max_length}x{c['max_chunks']} emb {'on' if c['train_embeddings'] else 'off'} "
+        f"cw {'on' if c['class_weighted'] else 'off'} train {n_train} val {val_set.n_texts} test {test_set.n_texts} "
+        f"steps {total_steps} warmup {warmup} trainable {trainable / 1e6:.1f}M head {head_names} "
+        f"dtype {next(model.parameters()).dtype} t+{time.time() - t0:.0f}s")
+
+    autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if use_bf16
+                else torch.autocast("cpu", enabled=False))
+
+    @torch.no_grad()
+    def predict(ds: AllChunks):
+        model.eval()
+        order = np.argsort([len(x) for x in ds.items], kind="stable")
+        out = np.zeros((len(ds.items), k), dtype=np.float64)
+        budget = args.eval_tokens
+        i = 0
+        while i < len(order):
+            width = len(ds.items[order[i]])
+            j = i
+            while j < len(order) and (j - i + 1) * max(width, len(ds.items[order[j]])) <= budget:
+                width = max(width, len(ds.items[order[j]]))
+                j += 1
+            j = max(j, i + 1)
+            idx = order[i:j]
+            ids, mask = pad([ds.items[t] for t in idx], device, pad_id)
+            with autocast:
+                logits = model(input_ids=ids, attention_mask=mask).logits
+            out[idx] = logits.float().cpu().numpy()
+            i = j
+        model.train()
+        return ds.pool(out)
+
+    def scores(ds, pooled):
+        from hrm_ray.metrics import softmax
+
+        m = classification_metrics(task.labels, ds.labels, softmax(pooled))
+        return m["macro_f1"], m["accuracy"]
+
+    history, best = [], None
+    step = 0
+    truncated = False
+    model.train()
+    for epoch in range(1, epochs + 1):
+        te = time.time()
+        drawn = [train_set[i] for i in range(n_train)]  # one random chunk per text (SampledChunks)
+        lengths = [len(d["input_ids"]) for d in drawn]
+        gen = torch.Generator().manual_seed(c["seed"] + epoch)
+        order = length_grouped_order(lengths, per_worker, gen)
+        loss_sum, loss_n, tokens = 0.0, 0, 0
+        for b in range(0, n_train, gbs):
+            idx = order[b: b + gbs]
+            ids, mask = pad([drawn[i]["input_ids"] for i in idx], device, pad_id)
+            labels = torch.tensor([drawn[i]["labels"] for i in idx], dtype=torch.long).to(device, non_blocking=True)
+            with autocast:
+                logits = model(input_ids=ids, attention_mask=mask).logits
+            loss = F.cross_entropy(logits.float(), labels, weight=weight)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            step += 1
+            tokens += sum(lengths[i] for i in idx)
+            if step % 25 == 0 or b + gbs >= n_train:
+                loss_sum += float(loss.detach())
+                loss_n += 1
+        train_s = time.time() - te
+        val_logits, test_logits = predict(val_set), predict(test_set)
+        val_f1, val_acc = scores(val_set, val_logits)
+        test_f1, test_acc = scores(test_set, test_logits)
+        rec = dict(epoch=epoch, val_f1=round(val_f1, 4), val_acc=round(val_acc, 4), test_f1=round(test_f1, 4),
+                   test_acc=round(test_acc, 4), loss=round(loss_sum / max(loss_n, 1), 4), train_s=round(train_s, 1),
+                   eval_s=round(time.time() - te - train_s, 1))
+        history.append(rec)
+        if best is None or val_f1 > best[0]:  # the Trainer's greater_is_better: strict, earlier epoch wins ties
+            best = (val_f1, epoch, val_logits.copy(), test_logits.copy())
+        log(f"[{c['name']}] epoch {epoch}/{epochs} loss {rec['loss']:.4f} val_f1 {val_f1:.4f} val_acc {val_acc:.4f} "
+            f"test_f1 {test_f1:.4f} test_acc {test_acc:.4f} train {train_s:.1f}s eval {rec['eval_s']:.1f}s "
+            f"({tokens / max(train_s, 1e-9):.0f} tok/s) t+{time.time() - t0:.0f}s")
+        if time.time() - t0 > args.hard_deadline_s and epoch < epochs:
+            truncated = True
+            log(f"[{c['name']}] hard deadline {args.hard_deadline_s:.0f}s passed: stopping after epoch {epoch}")
+            break
+
+    # early stopping as the project runs it (patience 2 on validation macro-F1): which epoch it would keep
+    es_best, es_epoch, bad = -1.0, None, 0
+    for rec in history:
+        if rec["val_f1"] > es_best:
+            es_best, es_epoch, bad = rec["val_f1"], rec["epoch"], 0
+        else:
+            bad += 1
+            if bad >= 2:
+                break
+    best_val, best_epoch, bv, bt = best
+    at = history[best_epoch - 1]
+    bias, tuned_val = tune_bias(bv, np.asarray(val_set.labels), k)
+    tuned_test = fast_macro_f1(np.asarray(test_set.labels), (bt + bias).argmax(1), k)
+    tuned_test_acc = float(np.mean((bt + bias).argmax(1) == np.asarray(test_set.labels)))
+    return dict(
+        name=c["name"], task=c["task"], status="truncated" if truncated else "ok",
+        lr=c["lr"], epochs=int(c["epochs"]), epochs_run=len(history), batch=gbs, max_length=max_length,
+        max_chunks=c["max_chunks"], train_embeddings=c["train_embeddings"], class_weighted=c["class_weighted"], seed=c["seed"],
+        best_epoch=best_epoch, val_f1=round(best_val, 4), test_f1=at["test_f1"], test_acc=at["test_acc"],
+        es_epoch=es_epoch, es_test_f1=history[es_epoch - 1]["test_f1"],
+        bias_val_f1=round(tuned_val, 4), bias_test_f1=round(tuned_test, 4), bias_test_acc=round(tuned_test_acc, 4),
+        bias=[round(float(x), 3) for x in bias],
+        cpu_cost=cpu_cost(c), train_tokens_per_epoch=round(tokens_per_epoch), n_train=n_train,
+        wall_s=round(time.time() - started, 1), device=str(device), bf16=use_bf16, tiny=bool(args.tiny),
+        history=history,
+    )
+
+
+def worker(wid: int, args, todo, results, t0: float) -> None:
+    import torch
+    import transformers
+
+    transformers.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    torch.set_num_threads(args.threads)
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    data = Data(args)
+    while True:
+        try:
+            c = todo.get_nowait()
+        except queue.Empty:
+            break
+        if time.time() - t0 > args.deadline_s:
+            results.put({"name": c["name"], "task": c["task"], "status": "skipped (deadline)", "cpu_cost": cpu_cost(c)})
+            continue
+        try:
+            results.put(run_config(c, args, data, t0))
+        except Exception as error:  # one failed config must not end the sweep
+            traceback.print_exc()
+            results.put({"name": c["name"], "task": c["task"], "status": f"error: {type(error).__name__}: {error}"[:300],
+                         "cpu_cost": cpu_cost(c)})
+        if args.device.startswith("cuda"):
+            torch.cuda.empty_cache()
+    results.put({"_worker_done": wid})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# main
+# ---------------------------------------------------------------------------------------------------------
+
+
+def table(rows) -> str:
+    rows = sorted(rows, key=lambda r: (r["task"], -(r.get("test_f1") or -1)))
+    default_tokens = {r["task"]: r["train_tokens_per_epoch"] * r["epochs"] for r in rows
+                      if r["name"].endswith("-default") and "train_tokens_per_epoch" in r}
+    head = (f"{'task':<10}{'config':<21}{'ep':>6}{'best':>5}{'val_f1':>8}{'test_f1':>8}{'test_acc':>9}"
+            f"{'bias_f1':>8}{'es_ep':>6}{'es_f1':>7}{'cpu':>6}{'cpu_tok':>8}{'wall_s':>7}  status")
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        if "test_f1" not in r:
+            lines.append(f"{r['task']:<10}{r['name']:<21}{'':>6}{'':>5}{'':>8}{'':>8}{'':>9}{'':>8}{'':>6}{'':>7}"
+                         f"{r.get('cpu_cost', 0):>6.2f}{'':>8}{'':>7}  {r['status']}")
+            continue
+        dt = default_tokens.get(r["task"])
+        cpu_tok = f"{r['train_tokens_per_epoch'] * r['epochs'] / dt:>8.2f}" if dt else f"{'?':>8}"
+        lines.append(
+            f"{r['task']:<10}{r['name']:<21}{str(r['epochs_run']) + '/' + str(r['epochs']):>6}{r['best_epoch']:>5}"
+            f"{r['val_f1']:>8.4f}{r['test_f1']:>8.4f}{r['test_acc']:>9.4f}{r['bias_test_f1']:>8.4f}"
+            f"{r['es_epoch']:>6}{r['es_test_f1']:>7.4f}{r['cpu_cost']:>6.2f}{cpu_tok}{r['wall_s']:>7.0f}  {r['status']}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    t0 = time.time()
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True, help="model folder (fp16 safetensors are upcast to fp32 in place)")
+    p.add_argument("--data-dir", default=os.environ.get("HRM_DATA_DIR", "data"))
+    p.add_argument("--parallel", type=int, default=4, help="worker processes sharing the device")
+    p.add_argument("--deadline-s", type=float, default=330, help="no config starts after this many seconds")
+    p.add_argument("--hard-deadline-s", type=float, default=None,
+                   help="running configs stop after the epoch that passes this (default deadline + 50)")
+    p.add_argument("--round", type=int, default=1, choices=[1, 2, 3],
+                   help="1: the first sweep; 2: the follow-up (512/384-token chunks at fewer epochs, seeds); "
+                        "3: 384 and 320-token chunks at 3-4 epochs, seeds")
+    p.add_argument("--only", default="", help="comma-separated substrings of config names to run")
+    p.add_argument("--tiny", action="store_true", help="smoke run: few rows, 1 epoch")
+    p.add_argument("--tiny-rows", type=int, default=48)
+    p.add_argument("--device", default=None, help="cuda or cpu (default: cuda when available)")
+    p.add_argument("--threads", type=int, default=None, help="torch threads per worker")
+    p.add_argument("--eval-tokens", type=int, default=None,
+                   help="padded tokens per evaluation batch (default 65536 on cuda, 8192 on cpu)")
+    p.add_argument("--list", action="store_true", help="print the configs and exit")
+    args = p.parse_args()
+    if args.hard_deadline_s is None:
+        args.hard_deadline_s = args.deadline_s + 50
+
+    configs = {1: CONFIGS, 2: CONFIGS2, 3: CONFIGS3}[args.round]
+    if args.only:
+        wanted = [w.strip() for w in args.only.split(",") if w.strip()]
+        configs = [c for c in configs if any(w in c["name"] for w in wanted)]
+    if args.list:
+        for c in configs:
+            log(json.dumps({**c, "cpu_cost": cpu_cost(c)}))
+        return
+
+    import torch
+
+    sys.path.insert(0, str(Path.cwd()))
+    from hrm_ray.tasks import get_task
+
+    for name, d in TASK_DEFAULTS.items():  # the configs above assume these; fail loudly if the project moved
+        t = get_task(name)
+        actual = dict(lr=t.default_lr, epochs=t.default_epochs, batch=N_WORKERS_DEFAULT_RUN * t.default_batch_size,
+                      max_length=t.default_max_length, max_chunks=t.default_max_chunks)
+        assert actual == d, f"{name} task defaults changed: {actual} != {d}"
+
+    args.device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    if args.eval_tokens is None:
+        args.eval_tokens = 65536 if args.device.startswith("cuda") else 8192
+    if args.threads is None:
+        args.threads = max(1, min(4, (os.cpu_count() or 2) // max(1, args.parallel)))
+    args.model = str(Path(args.model).resolve())
+    args.data_dir = str(Path(args.data_dir).resolve())
+    upcast_model_dir(Path(args.model))
+
+    out_dir = Path(os.environ.get("OUT") or "sweep_out")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    jsonl = out_dir / "sweep.jsonl"
+    log(f"[sweep] {len(configs)} configs, parallel {args.parallel}, device {args.device}, threads/worker "
+        f"{args.threads}, deadline {args.deadline_s:.0f}s (hard {args.hard_deadline_s:.0f}s), tiny {args.tiny}, "
+        f"torch {torch.__version__}, out {jsonl}")
+
+    ctx = __import__("multiprocessing").get_context("spawn")
+    todo, results = ctx.Queue(), ctx.Queue()
+    for c in configs:
+        todo.put(c)
+    procs = [ctx.Process(target=worker, args=(w, args, todo, results, t0), daemon=True)
+             for w in range(min(args.parallel, len(configs)))]
+    for proc in procs:
+        proc.start()
+
+    done_workers, rows = 0, []
+    give_up = t0 + args.hard_deadline_s + 15
+    while done_workers < len(procs):
+        try:
+            r = results.get(timeout=2)
+        except queue.Empty:
+            if time.time() > give_up:
+                log("[sweep] giving up on running configs (hard deadline)")
+                break
+            if not any(proc.is_alive() for proc in procs):
+                log("[sweep] every worker exited")
+                break
+            continue
+        if "_worker_done" in r:
+            done_workers += 1
+            continue
+        rows.append(r)
+        line = json.dumps(r)
+        log(f"[summary] {line}")
+        with open(jsonl, "a") as f:
+            f.write(line + "\n")
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    seen = {r["name"] for r in rows}
+    for c in configs:
+        if c["name"] not in seen:
+            rows.append({"name": c["name"], "task": c["task"], "status": "not finished", "cpu_cost": cpu_cost(c)})
+    log(f"[sweep] done in {time.time() - t0:.0f}s\n" + table(rows))
+
+
+if __name__ == "__main__":
+    main()
