@@ -48,7 +48,9 @@ N_WORKERS_DEFAULT_RUN = 2  # `hrm train` uses 2 Ray workers: global batch = 2 x 
 # configs
 # ---------------------------------------------------------------------------------------------------------
 
-# Task defaults (hrm_ray/tasks/{base,screening,sentiment}.py); checked against the task objects at start-up.
+# The task defaults when the sweep ran (hrm_ray/tasks/{base,screening,sentiment}.py), the baseline every config
+# varies and the unit of cpu_cost. The sweep moved them (screening 384 x 3 for 3 epochs, sentiment's weighted
+# loss); start-up says where the project's defaults now differ.
 TASK_DEFAULTS = {
     "sentiment": dict(lr=5e-5, epochs=3, batch=32, max_length=128, max_chunks=4),
     "screening": dict(lr=1e-4, epochs=6, batch=16, max_length=128, max_chunks=8),
@@ -553,11 +555,12 @@ def main() -> None:
     sys.path.insert(0, str(Path.cwd()))
     from hrm_ray.tasks import get_task
 
-    for name, d in TASK_DEFAULTS.items():  # the configs above assume these; fail loudly if the project moved
+    for name, d in TASK_DEFAULTS.items():  # the sweep's baseline is the defaults it ran against; say where they moved
         t = get_task(name)
         actual = dict(lr=t.default_lr, epochs=t.default_epochs, batch=N_WORKERS_DEFAULT_RUN * t.default_batch_size,
                       max_length=t.default_max_length, max_chunks=t.default_max_chunks)
-        assert actual == d, f"{name} task defaults changed: {actual} != {d}"
+        if actual != d:
+            log(f"[sweep] note: {name}'s defaults are now {actual}; the sweep's baseline recipe is {d}")
 
     args.device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     if args.eval_tokens is None:
