@@ -278,6 +278,7 @@ def run_config(c: dict, args, data: Data, t0: float) -> dict:
     from hrm_ray.models import load_classifier, set_word_embeddings_trainable
     from hrm_ray.tasks import get_task
     from hrm_ray.train.chunks import AllChunks, SampledChunks
+    from hrm_ray.train.class_weights import balanced_class_weights
 
     started = time.time()
     device = torch.device(args.device)
@@ -343,10 +344,7 @@ def run_config(c: dict, args, data: Data, t0: float) -> dict:
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda)
 
-    weight = None
-    if c["class_weighted"]:
-        counts = np.bincount(np.asarray(train_y), minlength=k).astype(np.float64)
-        weight = torch.tensor(n_train / (k * np.maximum(counts, 1)), dtype=torch.float32, device=device)
+    weight = balanced_class_weights(train_y, k).to(device) if c["class_weighted"] else None
 
     trainable = sum(p.numel() for p in params)
     log(f"[{c['name']}] start pid {os.getpid()} {c['task']} lr {c['lr']:g} ep {epochs} batch {gbs} "

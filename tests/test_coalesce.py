@@ -23,6 +23,14 @@ class FakeModel:
         return {"predictions": [r.upper() for r in records], "model": {"task": "fake", "version": "v1"}}
 
 
+async def with_a_busy_call(model: FakeModel) -> tuple[Coalescer, asyncio.Future]:
+    """A coalescer allowed one call at a time, whose call for ["a"] is under way (held at the model's gate)."""
+    coalescer = Coalescer(model.predict, max_in_flight=1)
+    first = asyncio.ensure_future(coalescer.predict(["a"]))
+    await asyncio.sleep(0)
+    return coalescer, first
+
+
 def test_a_request_that_finds_the_model_idle_goes_at_once():
     async def scenario():
         model = FakeModel()
@@ -38,9 +46,7 @@ def test_a_request_that_finds_the_model_idle_goes_at_once():
 def test_requests_arriving_while_calls_are_busy_go_as_one_call_and_each_gets_its_own_answers():
     async def scenario():
         model = FakeModel()
-        coalescer = Coalescer(model.predict, max_in_flight=1)
-        first = asyncio.ensure_future(coalescer.predict(["a"]))
-        await asyncio.sleep(0)
+        coalescer, first = await with_a_busy_call(model)
         waiting = [asyncio.ensure_future(coalescer.predict(records)) for records in (["b", "c"], ["d"], ["e"])]
         await asyncio.sleep(0.01)
         busy_calls = list(model.calls)
@@ -77,9 +83,7 @@ def test_calls_in_flight_never_exceed_the_limit():
 def test_a_failed_call_fails_each_of_its_requests_and_the_next_call_still_runs():
     async def scenario():
         model = FakeModel(fail_on="bad")
-        coalescer = Coalescer(model.predict, max_in_flight=1)
-        first = asyncio.ensure_future(coalescer.predict(["a"]))
-        await asyncio.sleep(0)
+        coalescer, first = await with_a_busy_call(model)
         merged = [asyncio.ensure_future(coalescer.predict(r)) for r in (["bad"], ["b"])]
         await asyncio.sleep(0)
         model.gate.set()
@@ -96,9 +100,7 @@ def test_a_failed_call_fails_each_of_its_requests_and_the_next_call_still_runs()
 def test_a_caller_that_gives_up_leaves_the_others_answered():
     async def scenario():
         model = FakeModel()
-        coalescer = Coalescer(model.predict, max_in_flight=1)
-        first = asyncio.ensure_future(coalescer.predict(["a"]))
-        await asyncio.sleep(0)
+        coalescer, first = await with_a_busy_call(model)
         impatient = asyncio.ensure_future(asyncio.wait_for(coalescer.predict(["x"]), timeout=0.01))
         patient = asyncio.ensure_future(coalescer.predict(["b"]))
         with pytest.raises(asyncio.TimeoutError):

@@ -57,7 +57,7 @@ def test_task_defaults_fill_what_the_config_leaves_open_and_an_override_wins():
 
 
 def test_balanced_class_weights_give_every_class_the_same_total_weight():
-    from hrm_ray.train.transformer_loop import balanced_class_weights
+    from hrm_ray.train.class_weights import balanced_class_weights
 
     labels = [0, 0, 0, 0, 0, 0, 1, 1, 2]
     weights = balanced_class_weights(labels, 4).tolist()  # class 3 never occurs: a finite weight, no division by 0

@@ -40,6 +40,7 @@ from hrm_ray.models import load_classifier, set_word_embeddings_trainable
 from hrm_ray.registry import TRAINING_LOG
 from hrm_ray.tasks import get_task
 from hrm_ray.train.chunks import AllChunks, SampledChunks, tokenize_chunks
+from hrm_ray.train.class_weights import balanced_class_weights
 from hrm_ray.train.deepspeed_config import deepspeed_config
 from hrm_ray.train.splits import task_splits
 
@@ -138,12 +139,6 @@ class CrashOnce(TrainerCallback):
         if state.global_step == self.step and context.get_world_rank() == context.get_world_size() - 1:
             print(f"[hrm] fault injection: worker {context.get_world_rank()} exits at step {self.step}", flush=True)
             os._exit(1)
-
-
-def balanced_class_weights(labels: list[int], n_classes: int) -> torch.Tensor:
-    """n / (classes x count) per class: each class weighs as much in the loss as a balanced set would give it."""
-    counts = np.bincount(np.asarray(labels), minlength=n_classes).astype(np.float64)
-    return torch.tensor(len(labels) / (n_classes * np.maximum(counts, 1)), dtype=torch.float32)
 
 
 def train_loop_per_worker(config_dict: dict) -> None:
