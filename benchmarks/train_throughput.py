@@ -37,7 +37,7 @@ def single_process(config: TrainConfig) -> float:
     torch.set_num_threads(os.cpu_count() or 2)
     task = get_task(config.task)
     train_rows = task_splits(task, config)["train"]
-    tokenizer, model = load_classifier(config.model, task.labels)
+    tokenizer, model = load_classifier(config.model, task.labels, config.attention_dropout)
     set_word_embeddings_trainable(model, config.train_embeddings)  # the same trainable weights as hrm train's
     chunks = tokenize_chunks(tokenizer, train_rows["text"].tolist(), config.max_length, config.max_chunks or 1)
     timer = EpochTimer()

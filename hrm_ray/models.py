@@ -48,17 +48,30 @@ def check_backbone(name: str) -> None:
         ) from None
 
 
-def load_classifier(name: str, labels: tuple[str, ...]):
-    """Tokenizer and a sequence-classification model with `labels` as its label map (new head if needed)."""
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+# What transformers' encoder configs call the dropout on attention probabilities (BERT, RoBERTa, DeBERTa,
+# MiniLM: the first; DistilBERT, ModernBERT: the second).
+ATTENTION_DROPOUT_KEYS = ("attention_probs_dropout_prob", "attention_dropout")
+
+
+def load_classifier(name: str, labels: tuple[str, ...], attention_dropout: float | None = None):
+    """Tokenizer and a sequence-classification model with `labels` as its label map (new head if needed).
+
+    attention_dropout, where given, replaces the backbone's dropout on attention probabilities.
+    """
+    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
     source = resolve_backbone(name)
     tokenizer = AutoTokenizer.from_pretrained(source)
+    overrides = {}
+    if attention_dropout is not None:
+        backbone_config = AutoConfig.from_pretrained(source)
+        overrides = {key: attention_dropout for key in ATTENTION_DROPOUT_KEYS if hasattr(backbone_config, key)}
     model = AutoModelForSequenceClassification.from_pretrained(
         source,
         num_labels=len(labels),
         id2label=dict(enumerate(labels)),
         label2id={label: i for i, label in enumerate(labels)},
+        **overrides,
     )
     return tokenizer, model
 

@@ -55,6 +55,7 @@ def test_unreachable_hub_model_is_a_clear_error(capsys, data_dir, monkeypatch):
         (["--deepspeed", "1"], "--deepspeed must be one of"),
         (["--num-workers", "0"], "--num-workers must be at least 1"),
         (["--set", "warmup=3"], "unknown config key: warmup"),
+        (["--set", "attention_dropout=1.5"], "attention_dropout must be in [0, 1), got 1.5"),
     ],
 )
 def test_bad_training_settings_are_named(capsys, data_dir, flags, message):

@@ -48,11 +48,12 @@ def test_task_defaults_fill_what_the_config_leaves_open_and_an_override_wins():
     from hrm_ray.train.run import resolve_task_defaults
 
     sentiment, screening, chosen = TrainConfig(task="sentiment"), TrainConfig(task="screening"), TrainConfig(task="sentiment")
-    chosen.apply_overrides(["class_weighted_loss=false", "max_length=64"])
+    chosen.apply_overrides(["class_weighted_loss=false", "max_length=64", "attention_dropout=0.2"])
     for config in (sentiment, screening, chosen):
         resolve_task_defaults(config)
     assert sentiment.class_weighted_loss is True and screening.class_weighted_loss is False
-    assert chosen.class_weighted_loss is False and chosen.max_length == 64
+    assert sentiment.attention_dropout is None and screening.attention_dropout == 0.0  # None: the backbone's own
+    assert chosen.class_weighted_loss is False and chosen.max_length == 64 and chosen.attention_dropout == 0.2
     assert sentiment.max_chunks == 4 and sentiment.epochs == 3.0
 
 
@@ -64,3 +65,13 @@ def test_balanced_class_weights_give_every_class_the_same_total_weight():
     totals = [weights[c] * labels.count(c) for c in range(3)]
     assert totals == pytest.approx([9 / 4] * 3)  # n / classes, as in a balanced set of the same size
     assert weights[3] == pytest.approx(9 / 4)
+
+
+@pytest.mark.parametrize("attention_dropout, expected", [(0.0, 0.0), (0.05, 0.05), (None, 0.1)])
+def test_attention_dropout_replaces_the_backbones_own_and_none_keeps_it(attention_dropout, expected):
+    from hrm_ray.models import load_classifier
+
+    _, model = load_classifier("minilm", ("a", "b"), attention_dropout)
+    assert model.config.attention_probs_dropout_prob == expected  # saved with the model: config.json
+    assert {layer.attention.self.dropout.p for layer in model.base_model.encoder.layer} == {expected}
+    assert model.config.hidden_dropout_prob == 0.1  # the other dropouts stay

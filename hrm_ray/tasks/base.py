@@ -35,6 +35,7 @@ class Task(ABC):
     default_lr: float = 5e-5
     default_batch_size: int = 16
     default_class_weighted_loss: bool = False
+    default_attention_dropout: float | None = None  # None: the backbone's own
     # For the model card.
     data_description: str
     intended_use: str

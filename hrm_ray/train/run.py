@@ -37,6 +37,8 @@ def check_config(config: TrainConfig) -> None:
         raise ConfigError(f"--num-workers must be at least 1, got {config.num_workers}")
     if config.epochs <= 0 or config.lr <= 0 or config.batch_size < 1:
         raise ConfigError("--epochs, --lr and --batch-size must be positive")
+    if config.attention_dropout is not None and not 0 <= config.attention_dropout < 1:
+        raise ConfigError(f"attention_dropout must be in [0, 1), got {config.attention_dropout}")
     try:
         deepspeed_config(config.deepspeed, config.offload)
     except ValueError as error:
@@ -72,6 +74,8 @@ def resolve_task_defaults(config: TrainConfig) -> None:
     config.max_chunks = config.max_chunks or task.default_max_chunks
     if config.class_weighted_loss is None:
         config.class_weighted_loss = task.default_class_weighted_loss
+    if config.attention_dropout is None:
+        config.attention_dropout = task.default_attention_dropout
 
 
 def prepare(config: TrainConfig) -> None:

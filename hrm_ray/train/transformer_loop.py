@@ -152,7 +152,7 @@ def train_loop_per_worker(config_dict: dict) -> None:
     # ---- setup ----
     rank = ray.train.get_context().get_world_rank()
     splits = task_splits(task, config)
-    tokenizer, model = load_classifier(config.model, task.labels)
+    tokenizer, model = load_classifier(config.model, task.labels, config.attention_dropout)
     set_word_embeddings_trainable(model, config.train_embeddings)
     if rank == 0 and not config.train_embeddings:
         trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
