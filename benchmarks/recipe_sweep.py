@@ -12,7 +12,8 @@ splits, chunking, model loading and metrics:
     word embeddings frozen unless the config trains them; plain (unweighted) cross-entropy, like the model's
     own loss, unless the config asks for balanced class weights; the backbone's own attention dropout (0.1),
     as hrm train had when rounds 1-3 ran (its default is now 0.0, for speed on CPU: TrainConfig.attention_dropout;
-    round 4 compares the two);
+    round 4 compares the two); the model's own head (BERT's pooler over [CLS]) unless a config's pooling is
+    "mean" (round 5);
   - training: one random chunk per text per epoch (SampledChunks, seed 42 = config.seed + rank 0), batches
     length-grouped like the Trainer's group_by_length sampler (megabatches of min(n // (4 * per-worker
     batch), 50) per-worker batches, sorted by length);
@@ -61,7 +62,8 @@ TASK_DEFAULTS = {
 
 def make(name, task, **over):
     c = dict(name=name, task=task, **TASK_DEFAULTS[task], train_embeddings=False, class_weighted=False,
-             head_lr_multiplier=20.0, weight_decay=0.01, warmup_ratio=0.1, attention_dropout=0.1, seed=SEED)
+             head_lr_multiplier=20.0, weight_decay=0.01, warmup_ratio=0.1, attention_dropout=0.1,
+             pooling="cls", seed=SEED)
     for k, v in over.items():
         if k not in c:
             raise KeyError(k)
@@ -152,6 +154,27 @@ CONFIGS4 = [
       for seed in (45, 46)],
     *[make(f"R4-384x3-5ep-s{seed}", "screening", **R4, epochs=5, seed=seed) for seed in (45, 46)],
 ]
+
+# Round 5: the head reads the mean of the token states (how all-MiniLM-L6-v2 was trained to embed) instead of
+# the [CLS] state through BERT's pooler (hrm train's head, AutoModelForSequenceClassification), on each task's
+# default recipe, seeds.
+CONFIGS5 = [
+    *[make(f"S5-cw-mean-s{seed}", "sentiment", class_weighted=True, pooling="mean", seed=seed)
+      for seed in (42, 43, 44, 45, 46, 47)],
+    *[make(f"R5-384x3-5ep-ad0-mean-s{seed}", "screening", **R4, epochs=5, attention_dropout=0.0, pooling="mean",
+           seed=seed) for seed in (42, 43, 44, 45)],
+]
+
+
+def forward_logits(model, ids, mask, pooling: str):
+    """The classifier's logits: from BERT's pooler over [CLS] ("cls", the model's own forward), or from the
+    mask-weighted mean of the last hidden states through the same dropout and classifier ("mean")."""
+    if pooling == "cls":
+        return model(input_ids=ids, attention_mask=mask).logits
+    states = model.base_model(input_ids=ids, attention_mask=mask).last_hidden_state
+    weights = mask.unsqueeze(-1).to(states.dtype)
+    pooled = (states * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+    return model.classifier(model.dropout(pooled))
 
 
 def cpu_cost(c) -> float:
@@ -402,7 +425,7 @@ def run_config(c: dict, args, data: Data, t0: float) -> dict:
             idx = order[i:j]
             ids, mask = pad([ds.items[t] for t in idx], device, pad_id)
             with autocast:
-                logits = model(input_ids=ids, attention_mask=mask).logits
+                logits = forward_logits(model, ids, mask, c["pooling"])
             out[idx] = logits.float().cpu().numpy()
             i = j
         model.train()
@@ -430,7 +453,7 @@ def run_config(c: dict, args, data: Data, t0: float) -> dict:
             ids, mask = pad([drawn[i]["input_ids"] for i in idx], device, pad_id)
             labels = torch.tensor([drawn[i]["labels"] for i in idx], dtype=torch.long).to(device, non_blocking=True)
             with autocast:
-                logits = model(input_ids=ids, attention_mask=mask).logits
+                logits = forward_logits(model, ids, mask, c["pooling"])
             loss = F.cross_entropy(logits.float(), labels, weight=weight)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -478,7 +501,7 @@ def run_config(c: dict, args, data: Data, t0: float) -> dict:
         name=c["name"], task=c["task"], status="truncated" if truncated else "ok",
         lr=c["lr"], epochs=int(c["epochs"]), epochs_run=len(history), batch=gbs, max_length=max_length,
         max_chunks=c["max_chunks"], train_embeddings=c["train_embeddings"], class_weighted=c["class_weighted"],
-        attention_dropout=c["attention_dropout"], seed=c["seed"],
+        attention_dropout=c["attention_dropout"], pooling=c["pooling"], seed=c["seed"],
         best_epoch=best_epoch, val_f1=round(best_val, 4), test_f1=at["test_f1"], test_acc=at["test_acc"],
         es_epoch=es_epoch, es_test_f1=history[es_epoch - 1]["test_f1"],
         bias_val_f1=round(tuned_val, 4), bias_test_f1=round(tuned_test, 4), bias_test_acc=round(tuned_test_acc, 4),
@@ -554,9 +577,10 @@ def main() -> None:
     p.add_argument("--deadline-s", type=float, default=330, help="no config starts after this many seconds")
     p.add_argument("--hard-deadline-s", type=float, default=None,
                    help="running configs stop after the epoch that passes this (default deadline + 50)")
-    p.add_argument("--round", type=int, default=1, choices=[1, 2, 3, 4],
+    p.add_argument("--round", type=int, default=1, choices=[1, 2, 3, 4, 5],
                    help="1: the first sweep; 2: the follow-up (512/384-token chunks at fewer epochs, seeds); "
-                        "3: 384 and 320-token chunks at 3-4 epochs, seeds; 4: attention dropout 0 against 0.1")
+                        "3: 384 and 320-token chunks at 3-4 epochs, seeds; 4: attention dropout 0 against 0.1; "
+                        "5: a mean-pooling head")
     p.add_argument("--only", default="", help="comma-separated substrings of config names to run")
     p.add_argument("--tiny", action="store_true", help="smoke run: few rows, 1 epoch")
     p.add_argument("--tiny-rows", type=int, default=48)
@@ -569,7 +593,7 @@ def main() -> None:
     if args.hard_deadline_s is None:
         args.hard_deadline_s = args.deadline_s + 50
 
-    configs = {1: CONFIGS, 2: CONFIGS2, 3: CONFIGS3, 4: CONFIGS4}[args.round]
+    configs = {1: CONFIGS, 2: CONFIGS2, 3: CONFIGS3, 4: CONFIGS4, 5: CONFIGS5}[args.round]
     if args.only:
         wanted = [w.strip() for w in args.only.split(",") if w.strip()]
         configs = [c for c in configs if any(w in c["name"] for w in wanted)]
