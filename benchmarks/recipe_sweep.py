@@ -11,8 +11,8 @@ splits, chunking, model loading and metrics:
   - task defaults for lr / epochs / batch (global batch = 2 workers x per-worker batch), max_length, max_chunks;
     word embeddings frozen unless the config trains them; plain (unweighted) cross-entropy, like the model's
     own loss, unless the config asks for balanced class weights; the backbone's own attention dropout (0.1),
-    as hrm train had when rounds 1-3 ran (its default is now 0.0, for speed on CPU: TrainConfig.attention_dropout;
-    round 4 compares the two); the model's own head (BERT's pooler over [CLS]) unless a config's pooling is
+    as hrm train had when rounds 1-3 ran (it now trains screening without, for speed on CPU:
+    Task.default_attention_dropout; round 4 compares the two); the model's own head (BERT's pooler over [CLS]) unless a config's pooling is
     "mean" (round 5);
   - training: one random chunk per text per epoch (SampledChunks, seed 42 = config.seed + rank 0), batches
     length-grouped like the Trainer's group_by_length sampler (megabatches of min(n // (4 * per-worker
