@@ -11,6 +11,7 @@ matmul), and that path grows with the square of the length.
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 
 import torch
@@ -32,7 +33,7 @@ def seconds_per_step(attention_dropout: float, length: int, batch: int, steps: i
         model(input_ids=ids, attention_mask=mask, labels=labels).loss.backward()
         times.append(time.perf_counter() - started)
         model.zero_grad(set_to_none=True)
-    return sorted(times[1:])[len(times[1:]) // 2]
+    return statistics.median_high(times[1:])
 
 
 def main() -> None:

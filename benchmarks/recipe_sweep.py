@@ -12,8 +12,8 @@ splits, chunking, model loading and metrics:
     word embeddings frozen unless the config trains them; plain (unweighted) cross-entropy, like the model's
     own loss, unless the config asks for balanced class weights; the backbone's own attention dropout (0.1),
     as hrm train had when rounds 1-3 ran (it now trains screening without, for speed on CPU:
-    Task.default_attention_dropout; round 4 compares the two); the model's own head (BERT's pooler over [CLS]) unless a config's pooling is
-    "mean" (round 5);
+    Task.default_attention_dropout; round 4 compares the two); the model's own head (BERT's pooler over
+    [CLS]) unless a config's pooling is "mean" (round 5);
   - training: one random chunk per text per epoch (SampledChunks, seed 42 = config.seed + rank 0), batches
     length-grouped like the Trainer's group_by_length sampler (megabatches of min(n // (4 * per-worker
     batch), 50) per-worker batches, sorted by length);
@@ -128,8 +128,8 @@ CONFIGS3 = [
     make("R3-320x4-4ep-s44", "screening", max_length=320, max_chunks=4, epochs=4, seed=44),
 ]
 
-# Round 4: attention dropout off (hrm train's default since it made a CPU step 1.9x faster at 384 tokens) against
-# the backbone's 0.1, on the recipes that now fit 30 CPU minutes (screening 384 x 3 for 5 epochs), and seeds.
+# Round 4: attention dropout off (it made a CPU step 1.9x faster at 384 tokens; hrm train's screening default since)
+# against the backbone's 0.1, on screening's 384 x 3 for 4-6 epochs and sentiment's default, and seeds.
 R4 = dict(max_length=384, max_chunks=3)
 CONFIGS4 = [
     make("R4-384x3-5ep-ad0", "screening", **R4, epochs=5, attention_dropout=0.0),

@@ -62,17 +62,17 @@ def load_classifier(name: str, labels: tuple[str, ...], attention_dropout: float
 
     source = resolve_backbone(name)
     tokenizer = AutoTokenizer.from_pretrained(source)
-    overrides = {}
-    if attention_dropout is not None:
-        backbone_config = AutoConfig.from_pretrained(source)
-        overrides = {key: attention_dropout for key in ATTENTION_DROPOUT_KEYS if hasattr(backbone_config, key)}
-    model = AutoModelForSequenceClassification.from_pretrained(
+    config = AutoConfig.from_pretrained(
         source,
         num_labels=len(labels),
         id2label=dict(enumerate(labels)),
         label2id={label: i for i, label in enumerate(labels)},
-        **overrides,
     )
+    if attention_dropout is not None:
+        for key in ATTENTION_DROPOUT_KEYS:
+            if hasattr(config, key):
+                setattr(config, key, attention_dropout)
+    model = AutoModelForSequenceClassification.from_pretrained(source, config=config)
     return tokenizer, model
 
 
