@@ -37,7 +37,7 @@ USER_ERRORS = (ConfigError, DataError, ModelNotFoundError, PredictError, Registr
 # Flags of `hrm train` and the TrainConfig field each sets; defaults live in TrainConfig.
 TRAIN_FLAGS = {
     "--data-dir": ("data_dir", str, "folder laid out like shared/data (default: $HRM_DATA_DIR)"),
-    "--model": ("model", str, "backbone: 'minilm' (packaged), a Hugging Face id or a local folder"),
+    "--model": ("model", str, "backbone: 'minilm', 'multilingual-e5-small[-enpt]' (packaged), a HF id or a folder"),
     "--learner": ("learner", str, "transformer or xgboost (tabular tasks); default: the task's own"),
     "--num-workers": ("num_workers", int, "Ray Train workers (default 2)"),
     "--deepspeed": ("deepspeed", int, "ZeRO stage: 0 (plain DDP), 2 (default) or 3"),

@@ -40,7 +40,8 @@ class TrainConfig:
     task: str = "sentiment"
     # A folder laid out like shared/data; HRM_DATA_DIR wins over the built-in default.
     data_dir: str = field(default_factory=lambda: os.environ.get("HRM_DATA_DIR", "data"))
-    # "minilm" is the packaged all-MiniLM-L6-v2; any Hugging Face id or local folder also works.
+    # "minilm" is the packaged all-MiniLM-L6-v2, "multilingual-e5-small" and "multilingual-e5-small-enpt" the
+    # packaged multilingual-e5-small (hrm_ray/e5_backbone.py); any Hugging Face id or local folder also works.
     model: str = "minilm"
     learner: str | None = None  # transformer | xgboost (tabular tasks only); None: the task's default
 

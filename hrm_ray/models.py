@@ -1,4 +1,5 @@
-"""Backbone resolution: the packaged MiniLM by default, any Hugging Face id or local folder otherwise."""
+"""Backbone resolution: the packaged MiniLM by default, the packaged multilingual-e5-small by name, any Hugging
+Face id or local folder otherwise."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ class ModelNotFoundError(ValueError):
 
 def resolve_backbone(name: str) -> str:
     """A local folder path for packaged or on-disk models; other names pass through as hub ids."""
+    from hrm_ray import e5_backbone
+
+    if name in e5_backbone.VARIANTS:
+        return e5_backbone.backbone_folder(name)
     if name in PACKAGED:
         package, subfolder = PACKAGED[name]
         # find_spec, not import: the wheel's __init__ imports sentence-transformers, which we do not install.
