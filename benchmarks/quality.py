@@ -16,9 +16,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
+from hrm_ray.baselines import fit_tfidf_baseline
 from hrm_ray.config import TrainConfig
 from hrm_ray.evaluate import evaluate
 from hrm_ray.metrics import classification_metrics
@@ -42,11 +41,8 @@ def newest_full_models(registry: Path, task: str) -> dict[str, Path]:
 def tfidf_baseline(task_name: str, data_dir: str) -> dict:
     task = get_task(task_name)
     splits = task_splits(task, TrainConfig(task=task_name, data_dir=data_dir))
-    vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2, max_features=200_000)
-    features = vectorizer.fit_transform(splits["train"]["text"])
-    model = LogisticRegression(max_iter=2000, C=10, class_weight="balanced")
-    model.fit(features, task.label_index(splits["train"]))
-    probs = model.predict_proba(vectorizer.transform(splits["test"]["text"]))
+    predict_proba = fit_tfidf_baseline(splits["train"]["text"].tolist(), task.label_index(splits["train"]))
+    probs = predict_proba(splits["test"]["text"].tolist())
     return classification_metrics(task.labels, np.asarray(task.label_index(splits["test"])), probs)
 
 

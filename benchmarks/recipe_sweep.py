@@ -20,7 +20,7 @@ splits, chunking, model loading and metrics:
   - evaluation: every chunk scored, logits mean-pooled per text (AllChunks.pool), macro-F1 over all labels;
     the best-validation epoch is the model the project would keep (load_best_model_at_end, ties -> earlier).
 
-Usage: python benchmarks/recipe_sweep.py --model DIR --data-dir DIR [--round 1|2] [--parallel 4] [--deadline-s 330]
+Usage: python benchmarks/recipe_sweep.py --model DIR --data-dir DIR [--round 1-7] [--parallel 4] [--deadline-s 330]
                                         [--only a,b] [--tiny]
 
 How its results in README ("Quality", "What a GPU sweep says about the recipe") were made: docs/gpu-runs.md.
@@ -63,7 +63,7 @@ TASK_DEFAULTS = {
 def make(name, task, **over):
     c = dict(name=name, task=task, **TASK_DEFAULTS[task], train_embeddings=False, class_weighted=False,
              head_lr_multiplier=20.0, weight_decay=0.01, warmup_ratio=0.1, attention_dropout=0.1,
-             pooling="cls", seed=SEED)
+             pooling="cls", target="label", soft_shift=0.2, score_after=False, seed=SEED)
     for k, v in over.items():
         if k not in c:
             raise KeyError(k)
@@ -164,6 +164,40 @@ CONFIGS5 = [
     *[make(f"R5-384x3-5ep-ad0-mean-s{seed}", "screening", **R4, epochs=5, attention_dropout=0.0, pooling="mean",
            seed=seed) for seed in (42, 43, 44, 45)],
 ]
+
+# Round 6: sentiment learns from the 1-5 star rating its 3 labels collapse (1-2, 3, 4-5), which tells a 2 from
+# a 1 and a 4 from a 5: "rating5" trains a 5-way head and scores the summed probabilities of each label's stars;
+# "aux5" keeps the 3-way head and adds a 5-way one beside it for training only (loss 3-way + 0.5 x 5-way);
+# "soft" keeps the 3-way head and moves soft_shift (0.2) of a 2's or a 4's target onto neutral. Against the
+# default (cw).
+CONFIGS6 = [
+    *[make(f"S6-cw-rating5-s{seed}", "sentiment", class_weighted=True, target="rating5", seed=seed)
+      for seed in (42, 43, 44, 45)],
+    *[make(f"S6-cw-aux5-s{seed}", "sentiment", class_weighted=True, target="aux5", seed=seed)
+      for seed in (42, 43, 44, 45)],
+    *[make(f"S6-cw-soft-s{seed}", "sentiment", class_weighted=True, target="soft", seed=seed)
+      for seed in (42, 43, 44)],
+    *[make(f"S6-cw-s{seed}", "sentiment", class_weighted=True, seed=seed) for seed in (42, 43)],
+    # a second call: "soft" scored 0.698 on average with the bias search (3 seeds): more seeds, and a 0.1 shift
+    *[make(f"S6-cw-soft-s{seed}", "sentiment", class_weighted=True, target="soft", seed=seed)
+      for seed in range(45, 52)],
+    *[make(f"S6-cw-soft01-s{seed}", "sentiment", class_weighted=True, target="soft", soft_shift=0.1, seed=seed)
+      for seed in (42, 43, 44, 45, 46)],
+]
+
+# Round 7: no change to training; two things scored after it, on each task's default recipe and 8 seeds: the
+# fine-tuned model's probabilities averaged with a TF-IDF + logistic regression model's (benchmarks/quality.py's
+# baseline, fit on the same train split; the weight picked on validation), and the weights of the last two
+# epochs averaged into one model.
+CONFIGS7 = [
+    *[make(f"S7-cw-s{seed}", "sentiment", class_weighted=True, score_after=True, seed=seed) for seed in range(42, 50)],
+    *[make(f"R7-384x3-5ep-ad0-s{seed}", "screening", **R4, epochs=5, attention_dropout=0.0, score_after=True,
+           seed=seed) for seed in (42, 43)],
+]
+ENSEMBLE_WEIGHTS = [round(0.05 * i, 2) for i in range(21)]  # the TF-IDF model's share, chosen on validation
+
+STAR_TO_LABEL = (0, 0, 1, 2, 2)  # sentiment's RATING_TO_LABEL as indices: stars 1-5 -> negative, neutral, positive
+AUX_WEIGHT = 0.5  # "aux5": the 5-way loss's weight beside the 3-way one
 
 
 def forward_logits(model, ids, mask, pooling: str):
@@ -315,10 +349,38 @@ class Data:
                     task.label_index(splits[s]))
                 for s in ("train", "validation", "test")
             }
+            if task.name == "sentiment":
+                stars = self.stars()
+                for s in self.chunks[key]:
+                    self.chunks[key][s] += ([stars[text] - 1 for text in splits[s]["text"]],)
             log(f"[sweep] pid {os.getpid()} tokenised {key}: "
                 + ", ".join(f"{s} {len(v[0])} texts / {sum(map(len, v[0]))} chunks" for s, v in self.chunks[key].items())
                 + f" ({time.time() - t:.1f}s)")
         return self.chunks[key]
+
+    def tfidf(self, task) -> dict:
+        """Validation and test probabilities of the TF-IDF + logistic regression baseline fit on train."""
+        if ("tfidf", task.name) not in self.chunks:
+            from hrm_ray.baselines import fit_tfidf_baseline
+
+            splits = self.splits[task.name]
+            predict_proba = fit_tfidf_baseline(splits["train"]["text"].tolist(), task.label_index(splits["train"]))
+            self.chunks[("tfidf", task.name)] = {s: predict_proba(splits[s]["text"].tolist())
+                                                for s in ("validation", "test")}
+        return self.chunks[("tfidf", task.name)]
+
+    def stars(self) -> dict[str, int]:
+        """Each review text's overall rating (1-5), the first row's where a text repeats (the row the
+        task's de-duplication keeps)."""
+        from hrm_ray.data import read_table
+        from hrm_ray.tasks.sentiment import review_text
+
+        path = Path(self.args.data_dir) / "employee_reviews_glassdoor_sample" / "glassdoor_reviews.csv"
+        table = read_table(path, ["overall_rating", "headline", "pros", "cons"])
+        stars = {}
+        for rating, h, p, c in zip(table["overall_rating"], table["headline"], table["pros"], table["cons"]):
+            stars.setdefault(review_text(h, p, c), int(rating))
+        return stars
 
 
 def run_config(c: dict, args, data: Data, t0: float) -> dict:
@@ -340,7 +402,10 @@ def run_config(c: dict, args, data: Data, t0: float) -> dict:
     epochs = 1 if args.tiny else int(c["epochs"])
 
     seed_everything(c["seed"])
-    tokenizer, model = load_classifier(args.model, task.labels, c["attention_dropout"])
+    target = c["target"]
+    head_labels = tuple(f"{n} stars" for n in range(1, 6)) if target == "rating5" else task.labels
+    k_head = len(head_labels)
+    tokenizer, model = load_classifier(args.model, head_labels, c["attention_dropout"])
     model.float()  # the archive's weights are fp16; whatever dtype the loader picked, train in fp32 (+ autocast)
     set_word_embeddings_trainable(model, c["train_embeddings"])
     model.to(device)
@@ -348,10 +413,12 @@ def run_config(c: dict, args, data: Data, t0: float) -> dict:
     chunks = data.get(task, tokenizer, max_length, c["max_chunks"])
     pad_id = tokenizer.pad_token_id or 0
 
-    train_chunks, train_y = chunks["train"]
-    train_set = SampledChunks(train_chunks, train_y, seed=c["seed"])  # rank 0's seed (config.seed + rank)
-    val_set = AllChunks(*chunks["validation"])
-    test_set = AllChunks(*chunks["test"])
+    train_chunks, train_y = chunks["train"][:2]
+    # Round 6 trains on the stars (0-4) and derives the 3 labels from them in the loop.
+    train_targets = train_y if target == "label" else chunks["train"][2]
+    train_set = SampledChunks(train_chunks, train_targets, seed=c["seed"])  # rank 0's seed (config.seed + rank)
+    val_set = AllChunks(*chunks["validation"][:2])
+    test_set = AllChunks(*chunks["test"][:2])
     n_train = len(train_set)
     tokens_per_epoch = float(sum(np.mean([len(x) for x in t]) for t in train_chunks))  # expected, 1 chunk/text
 
@@ -379,6 +446,13 @@ def run_config(c: dict, args, data: Data, t0: float) -> dict:
                                "lr": c["lr"] * (c["head_lr_multiplier"] if is_head else 1.0)})
                 if is_head:
                     head_names += [n for n, _ in named]
+    aux_head = None
+    if target == "aux5":  # a 5-way head beside the 3-way one on the same pooled [CLS], trained at the head's lr
+        aux_head = torch.nn.Linear(model.config.hidden_size, 5).to(device)
+        head_lr = c["lr"] * c["head_lr_multiplier"]
+        groups += [{"params": [aux_head.weight], "weight_decay": c["weight_decay"], "lr": head_lr},
+                   {"params": [aux_head.bias], "weight_decay": 0.0, "lr": head_lr}]
+        head_names += ["aux_head.weight", "aux_head.bias"]
     opt_kwargs = {"fused": True} if device.type == "cuda" else {}
     optimizer = torch.optim.AdamW(groups, lr=c["lr"], betas=(0.9, 0.999), eps=1e-8, **opt_kwargs)
     params = [p for g in groups for p in g["params"]]
@@ -397,6 +471,31 @@ def run_config(c: dict, args, data: Data, t0: float) -> dict:
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda)
 
     weight = balanced_class_weights(train_y, k).to(device) if c["class_weighted"] else None
+    star_to_label = torch.tensor(STAR_TO_LABEL, device=device)
+    if target != "label":
+        weight5 = balanced_class_weights(train_targets, 5).to(device) if c["class_weighted"] else None
+        soft = torch.zeros(5, k, device=device)
+        soft[torch.arange(5), star_to_label] = 1.0
+        soft[[1, 3], 1] += c["soft_shift"]
+        soft[1, 0] -= c["soft_shift"]
+        soft[3, 2] -= c["soft_shift"]
+        collapse = np.zeros((5, k))
+        collapse[np.arange(5), STAR_TO_LABEL] = 1.0
+
+    def training_loss(ids, mask, targets):
+        if target == "label":
+            return F.cross_entropy(forward_logits(model, ids, mask, c["pooling"]).float(), targets, weight=weight)
+        labels = star_to_label[targets]
+        if target == "rating5":
+            return F.cross_entropy(forward_logits(model, ids, mask, c["pooling"]).float(), targets, weight=weight5)
+        if target == "aux5":
+            pooled = model.dropout(model.base_model(input_ids=ids, attention_mask=mask).pooler_output)
+            return (F.cross_entropy(model.classifier(pooled).float(), labels, weight=weight)
+                    + AUX_WEIGHT * F.cross_entropy(aux_head(pooled).float(), targets, weight=weight5))
+        # soft: each row weighs as its hard label does, as the weighted hard loss's mean (sum w_y / n) would
+        logp = F.log_softmax(forward_logits(model, ids, mask, c["pooling"]).float(), -1)
+        w = weight[labels] if weight is not None else torch.ones_like(labels, dtype=logp.dtype)
+        return -(w * (soft[targets] * logp).sum(1)).sum() / w.sum()
 
     trainable = sum(p.numel() for p in params)
     log(f"[{c['name']}] start pid {os.getpid()} {c['task']} lr {c['lr']:g} ep {epochs} batch {gbs} "
@@ -412,7 +511,7 @@ def run_config(c: dict, args, data: Data, t0: float) -> dict:
     def predict(ds: AllChunks):
         model.eval()
         order = np.argsort([len(x) for x in ds.items], kind="stable")
-        out = np.zeros((len(ds.items), k), dtype=np.float64)
+        out = np.zeros((len(ds.items), k_head), dtype=np.float64)
         budget = args.eval_tokens
         i = 0
         while i < len(order):
@@ -429,7 +528,11 @@ def run_config(c: dict, args, data: Data, t0: float) -> dict:
             out[idx] = logits.float().cpu().numpy()
             i = j
         model.train()
-        return ds.pool(out)
+        pooled = ds.pool(out)
+        if target == "rating5":  # each label's probability is its stars' summed; log, so softmax gives it back
+            z = np.exp(pooled - pooled.max(1, keepdims=True))
+            return np.log(np.maximum((z / z.sum(1, keepdims=True)) @ collapse, 1e-12))
+        return pooled
 
     def scores(ds, pooled):
         from hrm_ray.metrics import softmax
@@ -437,7 +540,7 @@ def run_config(c: dict, args, data: Data, t0: float) -> dict:
         m = classification_metrics(task.labels, ds.labels, softmax(pooled))
         return m["macro_f1"], m["accuracy"]
 
-    history, best = [], None
+    history, best, snapshots = [], None, []
     step = 0
     truncated = False
     model.train()
@@ -453,8 +556,7 @@ def run_config(c: dict, args, data: Data, t0: float) -> dict:
             ids, mask = pad([drawn[i]["input_ids"] for i in idx], device, pad_id)
             labels = torch.tensor([drawn[i]["labels"] for i in idx], dtype=torch.long).to(device, non_blocking=True)
             with autocast:
-                logits = forward_logits(model, ids, mask, c["pooling"])
-            loss = F.cross_entropy(logits.float(), labels, weight=weight)
+                loss = training_loss(ids, mask, labels)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             optimizer.step()
@@ -473,6 +575,8 @@ def run_config(c: dict, args, data: Data, t0: float) -> dict:
                    test_acc=round(test_acc, 4), loss=round(loss_sum / max(loss_n, 1), 4), train_s=round(train_s, 1),
                    eval_s=round(time.time() - te - train_s, 1))
         history.append(rec)
+        if c["score_after"]:  # the last two epochs' weights, for averaging
+            snapshots = (snapshots + [{n: t.detach().clone() for n, t in model.state_dict().items()}])[-2:]
         if best is None or val_f1 > best[0]:  # the Trainer's greater_is_better: strict, earlier epoch wins ties
             best = (val_f1, epoch, val_logits.copy(), test_logits.copy())
         log(f"[{c['name']}] epoch {epoch}/{epochs} loss {rec['loss']:.4f} val_f1 {val_f1:.4f} val_acc {val_acc:.4f} "
@@ -493,6 +597,28 @@ def run_config(c: dict, args, data: Data, t0: float) -> dict:
             if bad >= 2:
                 break
     best_val, best_epoch, bv, bt = best
+    extra = {}
+    if c["score_after"]:
+        from hrm_ray.metrics import softmax
+
+        val_y, test_y = np.asarray(val_set.labels), np.asarray(test_set.labels)
+        tfidf = data.tfidf(task)
+        model_probs = {"validation": softmax(bv), "test": softmax(bt)}
+
+        def mixed_f1(split, w):  # macro-F1 of the model's probabilities with a share w of TF-IDF's
+            y = val_y if split == "validation" else test_y
+            return fast_macro_f1(y, ((1 - w) * model_probs[split] + w * tfidf[split]).argmax(1), k)
+
+        picked = max(ENSEMBLE_WEIGHTS, key=lambda w: (mixed_f1("validation", w), -w))  # ties: less TF-IDF
+        extra.update(tfidf_test_f1=round(mixed_f1("test", 1.0), 4), ens_weight=picked,
+                     ens_val_f1=round(mixed_f1("validation", picked), 4),
+                     ens_test_f1=round(mixed_f1("test", picked), 4), ens_half_test_f1=round(mixed_f1("test", 0.5), 4))
+        if len(snapshots) == 2:
+            model.load_state_dict({n: (snapshots[0][n] + snapshots[1][n]) / 2 if snapshots[0][n].is_floating_point()
+                                   else snapshots[1][n] for n in snapshots[1]})
+            av, at_ = predict(val_set), predict(test_set)
+            extra.update(avg2_val_f1=round(scores(val_set, av)[0], 4), avg2_test_f1=round(scores(test_set, at_)[0], 4))
+        log(f"[{c['name']}] after training: {json.dumps(extra)}")
     at = history[best_epoch - 1]
     bias, tuned_val = tune_bias(bv, np.asarray(val_set.labels), k)
     tuned_test = fast_macro_f1(np.asarray(test_set.labels), (bt + bias).argmax(1), k)
@@ -501,14 +627,15 @@ def run_config(c: dict, args, data: Data, t0: float) -> dict:
         name=c["name"], task=c["task"], status="truncated" if truncated else "ok",
         lr=c["lr"], epochs=int(c["epochs"]), epochs_run=len(history), batch=gbs, max_length=max_length,
         max_chunks=c["max_chunks"], train_embeddings=c["train_embeddings"], class_weighted=c["class_weighted"],
-        attention_dropout=c["attention_dropout"], pooling=c["pooling"], seed=c["seed"],
+        attention_dropout=c["attention_dropout"], pooling=c["pooling"], target=target, soft_shift=c["soft_shift"],
+        seed=c["seed"],
         best_epoch=best_epoch, val_f1=round(best_val, 4), test_f1=at["test_f1"], test_acc=at["test_acc"],
         es_epoch=es_epoch, es_test_f1=history[es_epoch - 1]["test_f1"],
         bias_val_f1=round(tuned_val, 4), bias_test_f1=round(tuned_test, 4), bias_test_acc=round(tuned_test_acc, 4),
         bias=[round(float(x), 3) for x in bias],
         cpu_cost=cpu_cost(c), train_tokens_per_epoch=round(tokens_per_epoch), n_train=n_train,
         wall_s=round(time.time() - started, 1), device=str(device), bf16=use_bf16, tiny=bool(args.tiny),
-        history=history,
+        history=history, **extra,
     )
 
 
@@ -577,10 +704,11 @@ def main() -> None:
     p.add_argument("--deadline-s", type=float, default=330, help="no config starts after this many seconds")
     p.add_argument("--hard-deadline-s", type=float, default=None,
                    help="running configs stop after the epoch that passes this (default deadline + 50)")
-    p.add_argument("--round", type=int, default=1, choices=[1, 2, 3, 4, 5],
+    p.add_argument("--round", type=int, default=1, choices=[1, 2, 3, 4, 5, 6, 7],
                    help="1: the first sweep; 2: the follow-up (512/384-token chunks at fewer epochs, seeds); "
                         "3: 384 and 320-token chunks at 3-4 epochs, seeds; 4: attention dropout 0 against 0.1; "
-                        "5: a mean-pooling head")
+                        "5: a mean-pooling head; 6: sentiment learns from the 1-5 stars; 7: a TF-IDF ensemble "
+                        "and averaged epoch weights, scored after the default recipe")
     p.add_argument("--only", default="", help="comma-separated substrings of config names to run")
     p.add_argument("--tiny", action="store_true", help="smoke run: few rows, 1 epoch")
     p.add_argument("--tiny-rows", type=int, default=48)
@@ -593,7 +721,7 @@ def main() -> None:
     if args.hard_deadline_s is None:
         args.hard_deadline_s = args.deadline_s + 50
 
-    configs = {1: CONFIGS, 2: CONFIGS2, 3: CONFIGS3, 4: CONFIGS4, 5: CONFIGS5}[args.round]
+    configs = {1: CONFIGS, 2: CONFIGS2, 3: CONFIGS3, 4: CONFIGS4, 5: CONFIGS5, 6: CONFIGS6, 7: CONFIGS7}[args.round]
     if args.only:
         wanted = [w.strip() for w in args.only.split(",") if w.strip()]
         configs = [c for c in configs if any(w in c["name"] for w in wanted)]
