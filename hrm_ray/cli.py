@@ -47,6 +47,7 @@ TRAIN_FLAGS = {
     "--max-length": ("max_length", int, "tokens per chunk (default: the task's)"),
     "--max-chunks": ("max_chunks", int, "chunks read per text (default: the task's)"),
     "--max-train-samples": ("max_train_samples", int, "train on a stratified subset of this many rows"),
+    "--max-eval-samples": ("max_eval_samples", int, "evaluate each epoch on a stratified subset of validation"),
     "--output": ("output", str, "model registry root, a folder or s3://... (default models/)"),
     "--storage-path": ("storage_path", str, "Ray Train checkpoint storage, a folder or s3://..."),
     "--seed": ("seed", int, "training seed (the data split is fixed)"),

@@ -23,7 +23,7 @@ def evaluate(model: str, data_dir: str, split: str = "test", precision: str = "f
     else:
         config = predictor.config
         config.data_dir = data_dir
-        config.max_train_samples = None
+        config.max_train_samples = config.max_eval_samples = None  # the whole split, whatever training read
         frame = task_splits(task, config)[split]
     probs = predictor.probabilities(frame)
     metrics = classification_metrics(task.labels, np.asarray(task.label_index(frame)), probs)

@@ -30,7 +30,7 @@ Labels: {", ".join(task.labels)}. Learner: {config.learner}; {backbone}.
 
 ## Data
 {task.data_description}. Exact-duplicate texts removed, then a seeded {"grouped" if task.name == "sentiment" else "stratified"}
-80/10/10 train/validation/test split{f"; training limited to {config.max_train_samples} rows" if config.max_train_samples else ""}.
+80/10/10 train/validation/test split{f"; training limited to {config.max_train_samples} rows" if config.max_train_samples else ""}{f"; validation limited to {config.max_eval_samples} rows" if config.max_eval_samples else ""}.
 
 ## Intended use
 {task.intended_use}

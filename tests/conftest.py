@@ -44,7 +44,8 @@ def registry(tmp_path) -> Path:
 
 TINY = {
     "screening": dict(learner="transformer", max_train_samples=120, max_length=64, max_chunks=2, epochs=1, lr=3e-4),
-    "sentiment": dict(learner="transformer", max_train_samples=200, max_length=64, epochs=1, lr=1e-4),
+    "sentiment": dict(learner="transformer", max_train_samples=200, max_eval_samples=200, max_length=64, epochs=1,
+                      lr=1e-4),
     "attrition": dict(learner="xgboost"),
     "performance": dict(learner="xgboost"),
 }

@@ -56,6 +56,8 @@ def test_unreachable_hub_model_is_a_clear_error(capsys, data_dir, monkeypatch):
         (["--num-workers", "0"], "--num-workers must be at least 1"),
         (["--set", "warmup=3"], "unknown config key: warmup"),
         (["--set", "attention_dropout=1.5"], "attention_dropout must be in [0, 1), got 1.5"),
+        (["--max-train-samples", "-5"], "--max-train-samples must be at least 1, got -5"),
+        (["--max-eval-samples", "0"], "--max-eval-samples must be at least 1, got 0"),
     ],
 )
 def test_bad_training_settings_are_named(capsys, data_dir, flags, message):

@@ -27,6 +27,20 @@ def test_splits_are_deterministic_and_no_test_row_is_in_train(frames, name):
     assert 0.05 < sizes["test"] / len(frames[name]) < 0.2
 
 
+def test_quick_runs_subset_train_and_validation_but_never_test(data_dir):
+    from hrm_ray.config import TrainConfig
+    from hrm_ray.train.splits import task_splits
+
+    task = get_task("sentiment")
+    whole = task_splits(task, TrainConfig(task="sentiment", data_dir=str(data_dir)))
+    quick = task_splits(task, TrainConfig(task="sentiment", data_dir=str(data_dir), max_train_samples=300,
+                                          max_eval_samples=200))
+    assert (len(quick["train"]), len(quick["validation"])) == (300, 200)
+    assert set(quick["validation"]["text"]) <= set(whole["validation"]["text"])
+    assert set(quick["validation"]["label"]) == set(task.labels)
+    pd.testing.assert_frame_equal(quick["test"], whole["test"])
+
+
 @pytest.mark.parametrize("name", list(TASKS))
 def test_exact_duplicate_texts_are_removed_before_splitting(frames, name):
     assert not frames[name]["text"].duplicated().any()

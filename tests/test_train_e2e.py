@@ -2,7 +2,8 @@
 
 Slices and sequence lengths are small so the four runs take a few minutes on 2 cores; what is checked is
 the machinery (the loss falls, the model folder is complete and loads with plain transformers, metrics
-are computed on the real test split), not the quality, which benchmarks/quality.py measures.
+are computed on the real test split), not the quality, which benchmarks/quality.py measures. Each task's
+model is trained once for this module; the evaluate and predict tests use the same models.
 """
 
 import json
@@ -32,10 +33,26 @@ SMALL = {
 
 def small_config(task, data_dir, registry, **extra) -> TrainConfig:
     # Early stopping off: on a tiny slice the validation metric is noise, and we want every epoch's loss.
+    # 200 validation rows: sentiment's full validation split (1,025 reviews) took 20 s of every epoch.
     values = dict(task=task, learner="transformer", data_dir=str(data_dir), output=str(registry), num_workers=2, deepspeed=2,
-                  batch_size=8, early_stopping_patience=100, **SMALL[task])
+                  batch_size=8, early_stopping_patience=100, max_eval_samples=200, **SMALL[task])
     values.update(extra)
     return TrainConfig(**values)
+
+
+@pytest.fixture(scope="module")
+def small_models(ray_session, data_dir, tmp_path_factory):
+    """task -> its small model's folder, trained by the first test that asks (`.registry`: their registry)."""
+    registry = tmp_path_factory.mktemp("e2e") / "models"
+    trained: dict[str, Path] = {}
+
+    def model_dir(task: str) -> Path:
+        if task not in trained:
+            trained[task] = Path(train(small_config(task, data_dir, registry)))
+        return trained[task]
+
+    model_dir.registry = registry
+    return model_dir
 
 
 def losses_by_epoch(model_dir: Path) -> list[float]:
@@ -48,10 +65,11 @@ def losses_by_epoch(model_dir: Path) -> list[float]:
 
 
 @pytest.mark.parametrize("task_name", list(SMALL))
-def test_task_fine_tunes_with_two_workers_and_zero2(ray_session, data_dir, registry, task_name):
+def test_task_fine_tunes_with_two_workers_and_zero2(small_models, data_dir, task_name):
     task = get_task(task_name)
+    registry = small_models.registry
     config = small_config(task_name, data_dir, registry)
-    model_dir = Path(train(config))
+    model_dir = small_models(task_name)
 
     # The loss falls from the first epoch to the last.
     losses = losses_by_epoch(model_dir)
@@ -86,25 +104,26 @@ def test_task_fine_tunes_with_two_workers_and_zero2(ray_session, data_dir, regis
                            pretrained["encoder.layer.0.attention.self.query.weight"])
 
 
-def test_evaluate_scores_the_same_test_split_and_every_row_with_all(ray_session, data_dir, registry, capsys):
-    model_dir = Path(train(small_config("attrition", data_dir, registry, epochs=1)))
+def test_evaluate_scores_the_same_test_split_and_every_row_with_all(small_models, data_dir, tmp_path, capsys):
+    model_dir = small_models("attrition")
     trained = json.loads((model_dir / "metrics.json").read_text())
     capsys.readouterr()  # drop training's output: evaluate prints one JSON object
 
-    assert main(["evaluate", "attrition", "--model", str(registry / "attrition"), "--data-dir", str(data_dir)]) == 0
+    assert main(["evaluate", "attrition", "--model", str(small_models.registry / "attrition"),
+                 "--data-dir", str(data_dir)]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["n"] == trained["n"]
     assert printed["roc_auc"] == pytest.approx(trained["roc_auc"], abs=1e-6)
 
-    out = registry / "all.json"
+    out = tmp_path / "all.json"
     assert main(["evaluate", "attrition", "--model", str(model_dir), "--data-dir", str(data_dir),
                  "--split", "all", "--output", str(out)]) == 0
     rows = len(get_task("attrition").load(data_dir))
     assert json.loads(out.read_text())["n"] == rows
 
 
-def test_predict_writes_one_line_per_input_in_order(ray_session, data_dir, registry, tmp_path, capsys):
-    model_dir = Path(train(small_config("sentiment", data_dir, registry, epochs=1)))
+def test_predict_writes_one_line_per_input_in_order(small_models, tmp_path, capsys):
+    model_dir = small_models("sentiment")
     capsys.readouterr()
     texts = [f"Review {i}: " + ("great people and pay" if i % 2 else "awful management, long hours") for i in range(150)]
     source = tmp_path / "in.jsonl"

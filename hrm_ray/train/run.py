@@ -37,6 +37,10 @@ def check_config(config: TrainConfig) -> None:
         raise ConfigError(f"--num-workers must be at least 1, got {config.num_workers}")
     if config.epochs <= 0 or config.lr <= 0 or config.batch_size < 1:
         raise ConfigError("--epochs, --lr and --batch-size must be positive")
+    subsets = {"--max-train-samples": config.max_train_samples, "--max-eval-samples": config.max_eval_samples}
+    for flag, value in subsets.items():
+        if value is not None and value < 1:
+            raise ConfigError(f"{flag} must be at least 1, got {value}")
     if config.attention_dropout is not None and not 0 <= config.attention_dropout < 1:
         raise ConfigError(f"attention_dropout must be in [0, 1), got {config.attention_dropout}")
     try:

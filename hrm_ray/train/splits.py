@@ -15,4 +15,6 @@ def task_splits(task: Task, config: TrainConfig) -> dict[str, pd.DataFrame]:
     splits = split_frame(frame, SplitSpec())
     if config.max_train_samples:
         splits["train"] = stratified_subset(splits["train"], config.max_train_samples, config.seed)
+    if config.max_eval_samples:
+        splits["validation"] = stratified_subset(splits["validation"], config.max_eval_samples, config.seed)
     return splits
