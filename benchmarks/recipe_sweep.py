@@ -330,10 +330,11 @@ def tune_bias(val_logits, val_y, k: int, passes: int = 4):
 
 
 class Data:
-    """Per-process cache: splits per task, tokenised chunks per (task, max_length, max_chunks)."""
+    """Per-process cache: splits per task (sentiment's with each review's stars), tokenised chunks per (task,
+    max_length, max_chunks), the TF-IDF baseline's probabilities per task."""
 
     def __init__(self, args):
-        self.args, self.splits, self.chunks = args, {}, {}
+        self.args, self.splits, self.chunks, self.tfidf_probs = args, {}, {}, {}
 
     def get(self, task, tokenizer, max_length: int, max_chunks: int):
         from hrm_ray.config import TrainConfig
@@ -348,6 +349,9 @@ class Data:
                 splits = {k: (v if k == "train" else
                               v.sample(n=min(len(v), self.args.tiny_rows // 2), random_state=SEED).reset_index(drop=True))
                           for k, v in splits.items()}
+            if task.name == "sentiment":  # round 6 trains on the 1-5 stars behind the three labels
+                stars = self.stars(task)
+                splits = {k: v.assign(stars=v["text"].map(stars)) for k, v in splits.items()}
             self.splits[task.name] = splits
         key = (task.name, max_length, max_chunks)
         if key not in self.chunks:
@@ -358,10 +362,9 @@ class Data:
                     task.label_index(splits[s]))
                 for s in ("train", "validation", "test")
             }
-            if task.name == "sentiment":
-                stars = self.stars()
+            if "stars" in splits["train"]:
                 for s in self.chunks[key]:
-                    self.chunks[key][s] += ([stars[text] - 1 for text in splits[s]["text"]],)
+                    self.chunks[key][s] += ((splits[s]["stars"] - 1).tolist(),)
             log(f"[sweep] pid {os.getpid()} tokenised {key}: "
                 + ", ".join(f"{s} {len(v[0])} texts / {sum(map(len, v[0]))} chunks" for s, v in self.chunks[key].items())
                 + f" ({time.time() - t:.1f}s)")
@@ -369,22 +372,21 @@ class Data:
 
     def tfidf(self, task) -> dict:
         """Validation and test probabilities of the TF-IDF + logistic regression baseline fit on train."""
-        if ("tfidf", task.name) not in self.chunks:
+        if task.name not in self.tfidf_probs:
             from hrm_ray.baselines import fit_tfidf_baseline
 
             splits = self.splits[task.name]
             predict_proba = fit_tfidf_baseline(splits["train"]["text"].tolist(), task.label_index(splits["train"]))
-            self.chunks[("tfidf", task.name)] = {s: predict_proba(splits[s]["text"].tolist())
-                                                for s in ("validation", "test")}
-        return self.chunks[("tfidf", task.name)]
+            self.tfidf_probs[task.name] = {s: predict_proba(splits[s]["text"].tolist()) for s in ("validation", "test")}
+        return self.tfidf_probs[task.name]
 
-    def stars(self) -> dict[str, int]:
+    def stars(self, task) -> dict[str, int]:
         """Each review text's overall rating (1-5), the first row's where a text repeats (the row the
         task's de-duplication keeps)."""
         from hrm_ray.data import read_table
         from hrm_ray.tasks.sentiment import review_text
 
-        path = Path(self.args.data_dir) / "employee_reviews_glassdoor_sample" / "glassdoor_reviews.csv"
+        path = Path(self.args.data_dir) / task.data_files[0]
         table = read_table(path, ["overall_rating", "headline", "pros", "cons"])
         stars = {}
         for rating, h, p, c in zip(table["overall_rating"], table["headline"], table["pros"], table["cons"]):
@@ -731,7 +733,8 @@ def main() -> None:
     if args.hard_deadline_s is None:
         args.hard_deadline_s = args.deadline_s + 50
 
-    configs = {1: CONFIGS, 2: CONFIGS2, 3: CONFIGS3, 4: CONFIGS4, 5: CONFIGS5, 6: CONFIGS6, 7: CONFIGS7, 8: CONFIGS8}[args.round]
+    configs = {1: CONFIGS, 2: CONFIGS2, 3: CONFIGS3, 4: CONFIGS4, 5: CONFIGS5, 6: CONFIGS6, 7: CONFIGS7,
+               8: CONFIGS8}[args.round]
     if args.only:
         wanted = [w.strip() for w in args.only.split(",") if w.strip()]
         configs = [c for c in configs if any(w in c["name"] for w in wanted)]
