@@ -49,10 +49,24 @@ def read_table(path: Path, required_columns: list[str]) -> pd.DataFrame:
     return frame
 
 
+def _label_key(value: str) -> str:
+    """One spelling per label value: case and surrounding spaces ignored, and a whole number written as a
+    float (4.0, as pandas writes an integer column that held a blank) read as the integer."""
+    key = value.strip().casefold()
+    try:
+        number = float(key)
+    except ValueError:
+        return key
+    return str(int(number)) if number.is_integer() else key
+
+
 def parse_labels(frame: pd.DataFrame, column: str, mapping: dict[str, str], path: Path) -> pd.Series:
-    """Map raw label values to label names; a value outside `mapping` is an error naming its row."""
+    """Map raw label values to label names; a value outside `mapping` is an error naming its row.
+
+    Exports differ in spelling (Yes/yes, 4/4.0), so values are compared by `_label_key`."""
     raw = frame[column].str.strip()
-    labels = raw.map(mapping)
+    by_key = {_label_key(value): label for value, label in mapping.items()}
+    labels = raw.map(lambda value: by_key.get(_label_key(value)))
     bad = labels.isna()
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])

@@ -118,6 +118,24 @@ def test_a_malformed_label_names_file_line_and_column(data_dir, tmp_path):
         get_task("sentiment").load(tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("name", "column", "respell"),
+    [
+        ("sentiment", "overall_rating", lambda value: f"{value}.0"),  # pandas' float column after a blank
+        ("attrition", "Attrition", lambda value: f" {value.upper()} "),
+        ("screening", "Category", str.lower),
+    ],
+    ids=["rating-as-float", "attrition-in-capitals", "category-in-lower-case"],
+)
+def test_labels_spelled_differently_read_as_the_same_labels(data_dir, tmp_path, name, column, respell):
+    task = get_task(name)
+    target = copy_task_folder(data_dir, tmp_path, name)
+    table = pd.read_csv(target, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    table[column] = table[column].map(respell)
+    table.to_csv(target, index=False)
+    assert task.load(tmp_path)["label"].tolist() == task.load(data_dir)["label"].tolist()
+
+
 def test_a_malformed_number_names_file_line_and_column(data_dir, tmp_path):
     target = copy_task_folder(data_dir, tmp_path, "attrition")
     table = pd.read_csv(target, dtype=str, keep_default_na=False, encoding="utf-8-sig")
