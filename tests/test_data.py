@@ -145,6 +145,17 @@ def test_a_malformed_number_names_file_line_and_column(data_dir, tmp_path):
         get_task("attrition").load(tmp_path)
 
 
+def test_a_blank_number_is_a_missing_value_and_its_row_is_kept(data_dir, tmp_path):
+    target = copy_task_folder(data_dir, tmp_path, "attrition")
+    table = pd.read_csv(target, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    table.loc[4, "MonthlyIncome"] = ""
+    table.to_csv(target, index=False)
+    frame = get_task("attrition").load(tmp_path)
+    assert len(frame) == len(table)
+    assert frame["record"][4]["MonthlyIncome"] == ""
+    assert "Monthly Income" not in frame["text"][4] and "Monthly Income" in frame["text"][5]
+
+
 def test_a_missing_column_is_named(data_dir, tmp_path):
     target = copy_task_folder(data_dir, tmp_path, "performance")
     pd.read_csv(target).drop(columns=["EmpJobRole"]).to_csv(target, index=False)

@@ -7,6 +7,7 @@ columns by gradient-boosted trees.
 
 from __future__ import annotations
 
+import logging
 import re
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -15,6 +16,8 @@ from typing import Any
 import pandas as pd
 
 from hrm_ray.data import DataError, drop_duplicate_texts, drop_empty_texts, parse_labels, read_table
+
+log = logging.getLogger(__name__)
 
 
 class InputError(ValueError):
@@ -97,9 +100,15 @@ class TabularTask(Task):
         labels = parse_labels(table, self.target_column, self.label_map, path)
         records = table[list(self.feature_columns)]
         for column in self.numeric_columns:
-            values = pd.to_numeric(records[column].str.strip(), errors="coerce")
-            if values.isna().any():
-                row = int(values.isna().to_numpy().nonzero()[0][0])
+            cells = records[column].str.strip()
+            # A blank cell is a missing value, as a record without the column is at inference (trees read
+            # it as missing, the text leaves the line out); any other cell that is no number is an error.
+            blank = cells == ""
+            if blank.any():
+                log.warning("%s: column %s has %d blank cell(s), read as missing", path, column, int(blank.sum()))
+            malformed = pd.to_numeric(cells, errors="coerce").isna() & ~blank
+            if malformed.any():
+                row = int(malformed.to_numpy().nonzero()[0][0])
                 raise DataError(
                     f"{path}, line {row + 2}: column {column} has {records[column].iloc[row]!r}; expected a number"
                 )
