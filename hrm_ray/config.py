@@ -23,9 +23,10 @@ class ConfigError(ValueError):
 class XGBoostConfig:
     """Gradient-boosted trees for the tabular tasks (`--learner xgboost`)."""
 
-    num_boost_round: int = 300
-    max_depth: int = 4
-    eta: float = 0.05
+    # None takes the task's default (TabularTask.default_xgboost): attrition grows stumps, performance deeper trees.
+    num_boost_round: int | None = None
+    max_depth: int | None = None
+    eta: float | None = None
     subsample: float = 0.8
     colsample_bytree: float = 0.8
     # Stop adding trees once the validation loss has not improved for this many rounds.

@@ -57,6 +57,18 @@ def test_task_defaults_fill_what_the_config_leaves_open_and_an_override_wins():
     assert sentiment.max_chunks == 4 and sentiment.epochs == 3.0
 
 
+def test_tree_settings_come_from_the_task_unless_the_config_sets_them():
+    from hrm_ray.train.run import resolve_task_defaults
+
+    attrition, performance, chosen = (TrainConfig(task=t) for t in ("attrition", "performance", "attrition"))
+    chosen.apply_overrides(["xgboost.max_depth=3"])
+    for config in (attrition, performance, chosen):
+        resolve_task_defaults(config)
+    assert (attrition.xgboost.max_depth, attrition.xgboost.eta, attrition.xgboost.num_boost_round) == (1, 0.1, 1000)
+    assert (performance.xgboost.max_depth, performance.xgboost.eta) == (4, 0.05)
+    assert (chosen.xgboost.max_depth, chosen.xgboost.eta) == (3, 0.1)  # what is set wins; the rest is the task's
+
+
 def test_balanced_class_weights_give_every_class_the_same_total_weight():
     from hrm_ray.train.class_weights import balanced_class_weights
 

@@ -93,6 +93,8 @@ class TabularTask(Task):
     ignored_columns: tuple[str, ...] = ()
     feature_columns: tuple[str, ...]
     numeric_columns: tuple[str, ...]
+    # The XGBoost learner's settings where the config leaves them unset (XGBoostConfig's None).
+    default_xgboost: dict[str, Any] = {"num_boost_round": 300, "max_depth": 4, "eta": 0.05}
 
     def load(self, data_dir: Path) -> pd.DataFrame:
         path = data_dir / self.data_files[0]

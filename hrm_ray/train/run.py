@@ -80,6 +80,10 @@ def resolve_task_defaults(config: TrainConfig) -> None:
         config.class_weighted_loss = task.default_class_weighted_loss
     if config.attention_dropout is None:
         config.attention_dropout = task.default_attention_dropout
+    if isinstance(task, TabularTask):
+        for key, value in task.default_xgboost.items():
+            if getattr(config.xgboost, key) is None:
+                setattr(config.xgboost, key, value)
 
 
 def prepare(config: TrainConfig) -> None:
