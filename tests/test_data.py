@@ -145,10 +145,11 @@ def test_a_malformed_number_names_file_line_and_column(data_dir, tmp_path):
         get_task("attrition").load(tmp_path)
 
 
-def test_a_blank_number_is_a_missing_value_and_its_row_is_kept(data_dir, tmp_path):
+@pytest.mark.parametrize("missing", ["", "NA", " null "])
+def test_an_empty_number_is_a_missing_value_and_its_row_is_kept(data_dir, tmp_path, missing):
     target = copy_task_folder(data_dir, tmp_path, "attrition")
     table = pd.read_csv(target, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    table.loc[4, "MonthlyIncome"] = ""
+    table.loc[4, "MonthlyIncome"] = missing
     table.to_csv(target, index=False)
     frame = get_task("attrition").load(tmp_path)
     assert len(frame) == len(table)

@@ -19,6 +19,9 @@ from hrm_ray.data import DataError, drop_duplicate_texts, drop_empty_texts, pars
 
 log = logging.getLogger(__name__)
 
+# How exports write a missing number (pandas' own NA spellings, lower-cased).
+_MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a", "-"})
+
 
 class InputError(ValueError):
     """A prediction record that does not fit the task; the message names the field."""
@@ -100,14 +103,15 @@ class TabularTask(Task):
         path = data_dir / self.data_files[0]
         table = read_table(path, [self.target_column, *self.feature_columns])
         labels = parse_labels(table, self.target_column, self.label_map, path)
-        records = table[list(self.feature_columns)]
+        records = table[list(self.feature_columns)].copy()
         for column in self.numeric_columns:
             cells = records[column].str.strip()
-            # A blank cell is a missing value, as a record without the column is at inference (trees read
-            # it as missing, the text leaves the line out); any other cell that is no number is an error.
-            blank = cells == ""
+            # A blank cell (or NA, null, ...) is a missing value, as a record without the column is at inference
+            # (trees read it as missing, the text leaves the line out); any other cell that is no number is an error.
+            blank = cells.str.lower().isin(_MISSING)
             if blank.any():
-                log.warning("%s: column %s has %d blank cell(s), read as missing", path, column, int(blank.sum()))
+                log.warning("%s: column %s has %d empty cell(s), read as missing", path, column, int(blank.sum()))
+                records.loc[blank, column] = ""
             malformed = pd.to_numeric(cells, errors="coerce").isna() & ~blank
             if malformed.any():
                 row = int(malformed.to_numpy().nonzero()[0][0])
