@@ -15,7 +15,7 @@ import time
 import pytest
 import requests
 
-from conftest import TINY, serve_config
+from conftest import SERVED_TASKS, serve_config
 from hrm_ray.fast_path import allowed_precision
 from hrm_ray.serve.loadgen import run_load
 
@@ -34,10 +34,10 @@ INX_ROW = {"Age": 41, "EmpDepartment": "Development", "EmpJobRole": "Developer",
 
 def test_every_route_answers(service):
     health = service.get("/v1/health").json()
-    assert health == {"status": "ok", "tasks": sorted(TINY)}
+    assert health == {"status": "ok", "tasks": sorted(SERVED_TASKS)}
 
     models = {m["task"]: m for m in service.get("/v1/models").json()["models"]}
-    assert set(models) == set(TINY)
+    assert set(models) == set(SERVED_TASKS)
     for task, info in models.items():
         assert info["version"] == (service.registry / task / "LATEST").read_text().strip()
         assert 0 <= info["metrics"]["macro_f1"] <= 1

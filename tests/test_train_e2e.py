@@ -3,7 +3,8 @@
 Slices and sequence lengths are small so the four runs take a few minutes on 2 cores; what is checked is
 the machinery (the loss falls, the model folder is complete and loads with plain transformers, metrics
 are computed on the real test split), not the quality, which benchmarks/quality.py measures. Each task's
-model is trained once for this module; the evaluate and predict tests use the same models.
+model is trained once a session (conftest's `small_models`); the evaluate and predict tests and the served
+app use the same models.
 """
 
 import json
@@ -16,43 +17,13 @@ import torch
 import yaml
 from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer
 
+from conftest import SMALL, small_config
 from hrm_ray.cli import main
 from hrm_ray.config import TrainConfig
 from hrm_ray.models import resolve_backbone
 from hrm_ray.tasks import get_task
 from hrm_ray.train.run import train
 from hrm_ray.train.splits import task_splits
-
-SMALL = {
-    "screening": dict(max_train_samples=120, max_length=64, max_chunks=2, epochs=3, lr=3e-4),
-    "sentiment": dict(max_train_samples=120, max_length=64, epochs=3, lr=1e-4),
-    "attrition": dict(max_train_samples=120, max_length=128, epochs=3, lr=1e-4),
-    "performance": dict(max_train_samples=120, max_length=128, epochs=3, lr=1e-4),
-}
-
-
-def small_config(task, data_dir, registry, **extra) -> TrainConfig:
-    # Early stopping off: on a tiny slice the validation metric is noise, and we want every epoch's loss.
-    # 200 validation rows: sentiment's full validation split (1,025 reviews) took 20 s of every epoch.
-    values = dict(task=task, learner="transformer", data_dir=str(data_dir), output=str(registry), num_workers=2, deepspeed=2,
-                  batch_size=8, early_stopping_patience=100, max_eval_samples=200, **SMALL[task])
-    values.update(extra)
-    return TrainConfig(**values)
-
-
-@pytest.fixture(scope="module")
-def small_models(ray_session, data_dir, tmp_path_factory):
-    """task -> its small model's folder, trained by the first test that asks (`.registry`: their registry)."""
-    registry = tmp_path_factory.mktemp("e2e") / "models"
-    trained: dict[str, Path] = {}
-
-    def model_dir(task: str) -> Path:
-        if task not in trained:
-            trained[task] = Path(train(small_config(task, data_dir, registry)))
-        return trained[task]
-
-    model_dir.registry = registry
-    return model_dir
 
 
 def losses_by_epoch(model_dir: Path) -> list[float]:
@@ -165,7 +136,7 @@ def test_workers_the_cluster_cannot_hold_are_named_at_once(ray_session, data_dir
 def test_a_worker_that_dies_is_replaced_and_the_run_resumes_from_its_checkpoint(ray_session, data_dir, registry):
     # 120 rows / (8 x 2 workers) = 8 steps an epoch: the last worker dies at step 10, in epoch 2, after the
     # epoch-1 checkpoint was reported. Ray Train restarts the worker group, which resumes from it.
-    config = small_config("sentiment", data_dir, registry, epochs=2, fault_injection_step=10)
+    config = small_config("sentiment", data_dir, registry, epochs=2, fault_injection_step=10, fast_path_check=False)
     model_dir = Path(train(config))
     info = json.loads((model_dir / "run_info.json").read_text())
     assert info["resumed_from_checkpoint"] is True
