@@ -30,9 +30,9 @@ TRANSFORMER_SPACE: dict[str, dict[str, list]] = {
     "epochs": {"choice": [2, 3, 4]},
 }
 XGBOOST_SPACE: dict[str, dict[str, list]] = {
-    "xgboost.max_depth": {"randint": [2, 9]},
+    "xgboost.max_depth": {"randint": [1, 9]},  # from stumps, attrition's default
     "xgboost.eta": {"loguniform": [0.01, 0.3]},
-    "xgboost.num_boost_round": {"choice": [100, 200, 400]},
+    "xgboost.num_boost_round": {"choice": [100, 200, 400, 800]},
 }
 DEFAULT_SPACES = {"transformer": TRANSFORMER_SPACE, "xgboost": XGBOOST_SPACE}
 
