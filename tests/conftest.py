@@ -1,4 +1,4 @@
-"""Shared fixtures: the real data folder and one Ray instance for the whole test session."""
+"""Shared fixtures: the real data folder, one Ray instance, and small models trained once for the whole test session."""
 
 from __future__ import annotations
 

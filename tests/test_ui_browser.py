@@ -57,7 +57,7 @@ def test_screening_two_resumes_shows_them_ranked_with_personal_data_redacted(bro
     page.screenshot(path=str(ARTIFACTS / "screening.png"), full_page=True)
 
     # The table's visible text, row by row: rank 1 is the accountant (fit to an accountant job). The
-    # category column comes from the session's tiny screening model, so it is not checked here.
+    # category column comes from the session's small screening model, so it is not checked here.
     table = page.locator("#ranked").inner_text()
     first, second = table[table.index("\n1\n"):table.index("\n2\n")], table[table.index("\n2\n"):]
     assert "pasted 2" in first and "[EMAIL]" in first and "[PHONE]" in first
