@@ -193,5 +193,8 @@ def test_tabular_records_are_serialised_in_a_fixed_order_and_checked():
         task.record_to_text({"record": {"Age": 30, "Salary": 1}})
     with pytest.raises(InputError, match="record.Age must be a number"):
         task.record_to_text({"record": {"Age": "thirty"}})
+    # A number the record does not have, however the table wrote it, is left out as an absent column is.
+    for missing in (None, "", " NA ", "null", float("nan")):
+        assert task.record_to_text({"record": {"OverTime": "Yes", "Age": missing}}) == "Over Time: Yes"
     with pytest.raises(InputError, match="none of the columns"):
         task.record_to_text({"record": {}})

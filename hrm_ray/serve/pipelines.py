@@ -17,6 +17,7 @@ import numpy as np
 from hrm_ray.pii import redact
 from hrm_ray.serve.schemas import Employee, InsightsRequest, ScreeningRequest
 from hrm_ray.tasks import InputError, TabularTask, get_task
+from hrm_ray.tasks.base import is_missing
 
 Predict = Callable[[str, list], Awaitable[dict]]
 Embed = Callable[[list[str]], Awaitable[np.ndarray]]
@@ -90,8 +91,8 @@ def check_feedback(employee: Employee, index: int) -> None:
 
 def department_of(employee: Employee) -> str:
     for value in (employee.department, *(employee.record.get(column) for column in DEPARTMENT_COLUMNS)):
-        if value not in (None, ""):
-            return str(value)
+        if not is_missing(value):
+            return str(value).strip()
     return "unknown"
 
 

@@ -23,6 +23,13 @@ log = logging.getLogger(__name__)
 _MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a", "-"})
 
 
+def is_missing(value: Any) -> bool:
+    """None, NaN, or a blank or NA-like string: a value the record does not have."""
+    if isinstance(value, float):
+        return value != value  # NaN, as pandas gives a table's empty cell
+    return value is None or (isinstance(value, str) and value.strip().lower() in _MISSING)
+
+
 class InputError(ValueError):
     """A prediction record that does not fit the task; the message names the field."""
 
@@ -108,7 +115,7 @@ class TabularTask(Task):
             cells = records[column].str.strip()
             # A blank cell (or NA, null, ...) is a missing value, as a record without the column is at inference
             # (trees read it as missing, the text leaves the line out); any other cell that is no number is an error.
-            blank = cells.str.lower().isin(_MISSING)
+            blank = cells.map(is_missing)
             if blank.any():
                 log.warning("%s: column %s has %d empty cell(s), read as missing", path, column, int(blank.sum()))
                 records.loc[blank, column] = ""
@@ -140,7 +147,7 @@ class TabularTask(Task):
             value = row[column]
             if value is not None and not isinstance(value, (str, int, float, bool)):
                 raise InputError(f"record.{column} must be a string or number, got {type(value).__name__}")
-            if column in self.numeric_columns and value not in (None, ""):
+            if column in self.numeric_columns and not is_missing(value):
                 try:
                     float(value)
                 except (TypeError, ValueError):
@@ -148,11 +155,11 @@ class TabularTask(Task):
         return row
 
     def serialise(self, row: dict[str, Any]) -> str:
-        """One "Column Name: value" line per known column, in a fixed order; missing columns are left out."""
+        """One "Column Name: value" line per known column, in a fixed order; missing values are left out."""
         lines = []
         for column in self.feature_columns:
             value = row.get(column)
-            if value is None or str(value).strip() == "":
+            if is_missing(value):
                 continue
             lines.append(f"{_words(column)}: {str(value).strip().replace('_', ' ')}")
         return "\n".join(lines)
