@@ -19,7 +19,7 @@ from hrm_ray.data import DataError, drop_duplicate_texts, drop_empty_texts, pars
 
 log = logging.getLogger(__name__)
 
-# How exports write a missing number (pandas' own NA spellings, lower-cased).
+# How exports write a missing value (pandas' own NA spellings, lower-cased).
 _MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a", "-"})
 
 
