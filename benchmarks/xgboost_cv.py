@@ -53,8 +53,8 @@ def main() -> None:
     task = get_task(args.task)
     assert isinstance(task, TabularTask)
     config = TrainConfig(task=task.name, learner="xgboost", data_dir=args.data_dir, cpus_per_worker=1)
-    default = TrainConfig(task=task.name, learner="xgboost")
-    resolve_task_defaults(default)
+    resolve_task_defaults(config)
+    default = (config.xgboost.max_depth, config.xgboost.eta)  # before the grid overwrites them
     splits = task_splits(task, config)
     schema = feature_schema(task, splits["train"]["record"].tolist())
 
@@ -68,7 +68,7 @@ def main() -> None:
     pool = (np.vstack([train[0], validation[0]]), np.concatenate([train[1], validation[1]]))
     metric = task.primary_metric
     print(f"[xgb-cv] {task.name}: {len(pool[1])} train + validation rows, {args.repeats} x {args.folds}-fold, "
-          f"{metric}; the default: depth {default.xgboost.max_depth}, eta {default.xgboost.eta}")
+          f"{metric}; the default: depth {default[0]}, eta {default[1]}")
 
     rows = []
     for depth, eta in itertools.product(args.depths, args.etas):
@@ -87,12 +87,11 @@ def main() -> None:
 
     rows.sort(key=lambda row: -row["mean"])
     for row in rows:
-        is_default = (row["depth"], row["eta"]) == (default.xgboost.max_depth, default.xgboost.eta)
+        is_default = (row["depth"], row["eta"]) == default
         print(f"[xgb-cv] depth {row['depth']} eta {row['eta']:<5g} cv {metric} {row['mean']:.4f} +- {row['sem']:.4f} "
               f"(median {row['rounds']} rounds){'  <- the default' if is_default else ''}")
     best = rows[0]
-    chosen = [best] + [r for r in rows if (r["depth"], r["eta"]) == (default.xgboost.max_depth, default.xgboost.eta)
-                       and r is not best]
+    chosen = [best] + [r for r in rows if (r["depth"], r["eta"]) == default and r is not best]
     for row in chosen:
         booster = fit(row["params"], train, validation, config.xgboost.early_stopping_rounds)
         print(f"[xgb-cv] depth {row['depth']} eta {row['eta']:g} as hrm train fits it: validation {metric} "
