@@ -26,6 +26,23 @@ RAY="${RAY:-$(command -v ray || true)}"
 export PATH="$(dirname "$RAY"):$PATH"
 ADDRESS="127.0.0.1:$HEAD_PORT"
 
+# A new machine has no token, and `ray start --head` with token auth refuses to start without one: make one
+# (Ray's own default location, ~/.ray/auth_token, unless RAY_AUTH_TOKEN or RAY_AUTH_TOKEN_PATH names another).
+ensure_token() {
+    [ -n "${RAY_AUTH_TOKEN:-}" ] && return 0
+    local path="${RAY_AUTH_TOKEN_PATH:-$HOME/.ray/auth_token}"
+    [ -s "$path" ] && return 0
+    if [ -n "${RAY_AUTH_TOKEN_PATH:-}" ]; then
+        echo "local.sh: RAY_AUTH_TOKEN_PATH=$path has no token" >&2
+        exit 1
+    fi
+    local said
+    # It prints the token: keep that out of the console and logs; show its messages only if it fails.
+    said=$("$RAY" get-auth-token --generate 2>&1 >/dev/null) || { echo "$said" >&2; exit 1; }
+    chmod 600 "$path"
+    echo "created a Ray auth token in $path (clients on this machine read it from there)"
+}
+
 free_port() {
     python -c 'import socket; s = socket.socket(); s.bind(("", 0)); print(s.getsockname()[1])'
 }
@@ -35,6 +52,7 @@ up() {
         echo "local.sh: a cluster already answers at $ADDRESS; run 'cluster/local.sh down' first" >&2
         exit 1
     fi
+    ensure_token
     mkdir -p "$CLUSTER_DIR"
     # Each node's dashboard agent (which runs submitted jobs) on a free port: the default, 52365, is taken
     # whenever another Ray instance runs on this machine, and jobs then fail with "No available agent".

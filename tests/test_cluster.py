@@ -27,12 +27,16 @@ pytestmark = pytest.mark.slow
 
 
 class LocalCluster:
-    def __init__(self):
+    def __init__(self, home: Path):
         # Short: Ray keeps its sockets under this folder, and socket paths are limited to 107 characters.
         self.dir = f"/tmp/hrm-test-{uuid.uuid4().hex[:6]}"
         self.port, self.dashboard = free_port(), free_port()
+        # A new, empty HOME: the fresh machine, with no ~/.ray/auth_token yet, is the path CI checks. Every
+        # process of the test (nodes, `ray job submit`, drivers) reads its token from there.
+        self.home = home
         self.env = {
             **os.environ,
+            "HOME": str(home),
             "PATH": f"{BIN}:{os.environ['PATH']}",  # the nodes' `python` (job entrypoints) is this venv's
             "RAY_AUTH_MODE": "token",
             "HF_HUB_OFFLINE": "1",
@@ -42,7 +46,8 @@ class LocalCluster:
             "HRM_WORKERS": "1",
             "HRM_NODE_CPUS": "2",
         }
-        self.env.pop("RAY_ADDRESS", None)
+        for name in ("RAY_ADDRESS", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH"):  # nothing of the real home's Ray
+            self.env.pop(name, None)
 
     def script(self, action: str) -> subprocess.CompletedProcess:
         return subprocess.run(["bash", str(REPO / "cluster" / "local.sh"), action], env=self.env, text=True,
@@ -62,11 +67,16 @@ class LocalCluster:
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    cluster = LocalCluster()
+def cluster(tmp_path_factory):
+    cluster = LocalCluster(home=tmp_path_factory.mktemp("home"))
+    token = cluster.home / ".ray" / "auth_token"
+    assert not token.exists()
     started = cluster.script("up")
     assert started.returncode == 0, started.stdout + started.stderr
     assert "1 head + 1 worker node(s)" in started.stdout
+    # No token on this "machine": `up` made one where Ray's clients look, and said so.
+    assert f"created a Ray auth token in {token}" in started.stdout, started.stdout
+    assert token.is_file() and token.read_text().strip(), "no token in the new HOME"
     yield cluster
     stopped = cluster.script("down")
     assert stopped.returncode == 0, stopped.stderr
@@ -149,15 +159,23 @@ def test_an_interrupted_search_resumes_and_registers_its_best_trial(cluster, dat
     assert registered["num_boost_round"] == best["param.xgboost.num_boost_round"]
     test_metrics = json.loads((models / "attrition" / "latest" / "metrics.json").read_text())
     assert test_metrics["roc_auc"] == pytest.approx(best["test_roc_auc"])
-    cluster.tuned_models = models
 
 
-def test_batch_predict_job_scores_every_row_of_a_real_table(cluster, data_dir, tmp_path):
-    models = getattr(cluster, "tuned_models", None)
-    if models is None:
-        pytest.skip("needs the model the search test registers")
+@pytest.fixture(scope="module")
+def attrition_model(cluster, data_dir, tmp_path_factory) -> Path:
+    """A small attrition model (40 trees) that `hrm train` registers from a driver on the cluster: what the
+    batch-predict job scores with, made here so that test needs no other test to have run."""
+    models = tmp_path_factory.mktemp("cluster-models") / "models"
+    done = subprocess.run([str(BIN / "hrm"), "train", "attrition", "--learner", "xgboost", "--data-dir",
+                           str(data_dir), "--output", str(models), "--set", "xgboost.num_boost_round=40"],
+                          env=cluster.driver_env(), text=True, capture_output=True, timeout=420)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return models / "attrition"
+
+
+def test_batch_predict_job_scores_every_row_of_a_real_table(cluster, attrition_model, data_dir, tmp_path):
     output = tmp_path / "scored"
-    job = cluster.submit("python", "jobs/batch_predict.py", "attrition", "--model", str(models / "attrition"),
+    job = cluster.submit("python", "jobs/batch_predict.py", "attrition", "--model", str(attrition_model),
                          "--input", str(data_dir / IBM), "--output", str(output), "--batch-size", "200")
     assert job.returncode == 0, job.stdout[-3000:] + job.stderr[-3000:]
     scored = pd.read_parquet(output)

@@ -1,11 +1,13 @@
 """The Gradio UI in a real headless browser (Debian's chromium, driven by Playwright), against the real
-Serve app of the session: screen two resumes against a job and see them ranked; open Models and see the
-training curve. Screenshots of each page are kept in test-artifacts/ (the README's come from a run).
+Serve app of the session: screen two resumes against a job and see them ranked; screen an uploaded one and
+see the upload deleted; open Models and see the training curve; open Train and see the command it would
+submit. Screenshots of each page are kept in test-artifacts/ (the README's come from a run).
 """
 
 from __future__ import annotations
 
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -46,7 +48,7 @@ def browser():
         browser.close()
 
 
-def test_screening_two_resumes_shows_them_ranked_with_personal_data_redacted(browser, ui_url):
+def test_screening_two_resumes_shows_them_ranked_with_emails_and_phones_redacted(browser, ui_url):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(ui_url)
     page.get_by_label("Job title").fill("Staff Accountant")
@@ -63,6 +65,30 @@ def test_screening_two_resumes_shows_them_ranked_with_personal_data_redacted(bro
     assert "pasted 2" in first and "[EMAIL]" in first and "[PHONE]" in first
     assert "pasted 1" in second and "Head chef" in second
     assert "jane.doe@example.com" not in table
+    assert "Resume (e-mails, phones, URLs redacted)" in table  # the column says what was redacted, no more
+    page.close()
+
+
+def test_an_uploaded_resume_is_screened_and_then_deleted_from_the_server(browser, ui_url, tmp_path):
+    from gradio.utils import get_upload_folder
+
+    name = f"resume-{uuid.uuid4().hex[:8]}.txt"  # unique: other runs may share Gradio's cache folder
+    (tmp_path / name).write_text(ACCOUNTANT)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(ui_url)
+    page.get_by_label("Job title").fill("Staff Accountant")
+    page.get_by_label("Job description").fill("Ledgers and tax returns.")
+    page.locator("input[type=file]").first.set_input_files(str(tmp_path / name))
+    page.get_by_text(name).first.wait_for(timeout=30_000)
+    for _ in range(100):  # Gradio moves an upload into its cache just after answering the upload
+        if uploaded := list(Path(get_upload_folder()).rglob(name)):
+            break
+        page.wait_for_timeout(100)
+    assert len(uploaded) == 1  # the server's copy, unredacted
+    page.get_by_role("button", name="Screen candidates").click()
+    page.get_by_text("Screened 1 resume(s)").wait_for(timeout=120_000)
+    assert name in page.locator("#ranked").inner_text()
+    assert not uploaded[0].exists()
     page.close()
 
 
@@ -97,4 +123,20 @@ def test_an_upload_with_no_text_is_an_error_that_says_so(browser, ui_url, tmp_pa
     page.get_by_role("button", name="Screen candidates").click()
     page.get_by_text("scanned.pdf has no extractable text").first.wait_for(timeout=60_000)
     assert "scanned" not in page.locator("#ranked").inner_text()  # nothing was scored
+    page.close()
+
+
+def test_train_tab_shows_the_command_it_would_submit_as_the_choices_change(browser, ui_url):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(ui_url)
+    page.get_by_role("tab", name="Train").click()
+    command = page.locator("#train-command")
+    command.get_by_text("ray job submit").wait_for(timeout=30_000)
+    assert "jobs/finetune.py" in command.inner_text() and "--learner transformer" in command.inner_text()
+    page.get_by_label("Epochs").fill("7")
+    page.get_by_label("Epochs").press("Tab")
+    command.get_by_text("--epochs 7").wait_for(timeout=30_000)
+    assert page.get_by_role("button", name="Stop").is_visible()
+    page.locator("#job-curve").wait_for(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "train.png"), full_page=True)
     page.close()

@@ -16,8 +16,6 @@ def test_docx_txt_and_pdf_text_come_out_and_empty_or_unknown_files_are_named(tmp
     table.rows[0].cells[0].text, table.rows[0].cells[1].text = "Skills", "GAAP, audits"
     document.save(tmp_path / "cv.docx")
     assert extract_text(tmp_path / "cv.docx") == "Staff accountant, 5 years\nSkills | GAAP, audits"
-    (tmp_path / "cv.txt").write_bytes("Chef – menus\n".encode("latin-1", "replace"))
-    assert "Chef" in extract_text(tmp_path / "cv.txt")
 
     writer = PdfWriter()
     writer.add_blank_page(width=612, height=792)
@@ -30,6 +28,18 @@ def test_docx_txt_and_pdf_text_come_out_and_empty_or_unknown_files_are_named(tmp
     (tmp_path / "broken.pdf").write_bytes(b"not a pdf")
     with pytest.raises(ExtractionError, match="broken.pdf"):
         extract_text(tmp_path / "broken.pdf")
+    with pytest.raises(ExtractionError, match="gone.txt is no longer on the server: upload it again"):
+        extract_text(tmp_path / "gone.txt")  # an upload already read and deleted, or expired from Gradio's cache
+
+
+def test_txt_resumes_in_utf8_with_a_bom_or_in_latin1_come_out_as_written(tmp_path):
+    (tmp_path / "utf8.txt").write_bytes("\ufeffChef – menus, crème brûlée\n".encode("utf-8"))
+    assert extract_text(tmp_path / "utf8.txt") == "Chef – menus, crème brûlée"
+    latin1 = "Chef de cuisine à Zürich: crème brûlée, 5 años\n".encode("latin-1")
+    with pytest.raises(UnicodeDecodeError):  # so the fallback is what reads it
+        latin1.decode("utf-8")
+    (tmp_path / "latin1.txt").write_bytes(latin1)
+    assert extract_text(tmp_path / "latin1.txt") == "Chef de cuisine à Zürich: crème brûlée, 5 años"
 
 
 def test_employee_csv_rows_become_api_bodies_split_to_fit_the_limits(tmp_path):

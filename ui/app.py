@@ -8,17 +8,30 @@ Tabs: Candidate screening, Employee insights, Models, Train. Every model call go
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import gradio as gr
 import pandas as pd
 
+from hrm_ray import e5_backbone
+from hrm_ray.config import TrainConfig
+from hrm_ray.models import PACKAGED
+from hrm_ray.tasks import TASKS, get_task
 from ui.client import ApiClient, ApiError
 from ui.extract import SUPPORTED, ExtractionError, extract_text
 from ui.insights import CsvError, employees_from_csv, score_all
-from ui.jobs import follow, submit_finetune
+from ui.job_logs import CURVE_COLUMNS, is_plotted, progress_points, strip_ansi
+from ui.jobs import Finetune, follow, learners, shell_command, stop, submit_finetune
+from ui.uploads import CACHE_CLEANUP, discard_uploads, upload_path
 
 RESUME_SEPARATOR = "---"
 MAX_TEXT_CHARS = 20_000  # the API's default max_text_chars
-TASKS = ["screening", "sentiment", "attrition", "performance"]
+# What hrm_ray/pii.py removes before a resume is shown; names are not (the patterns cannot tell them apart).
+REDACTED = "e-mails, phones, URLs"
+MODELS = [*PACKAGED, *e5_backbone.VARIANTS]  # the packaged backbones; a Hugging Face id or a folder may be typed
+DEEPSPEED_STAGES = [("0: plain DDP", 0), ("ZeRO-2", 2), ("ZeRO-3", 3)]
+NO_CLUSTER = "http://HEAD:8265"  # shown in the command when the UI was started without --jobs
+MAX_LOG_CHARS = 20_000
 SENTIMENT_COLORS = {"negative": "#d64545", "neutral": "#f0b429", "positive": "#3f9142"}
 CSS = ".hrm-banner {background:#fff4e5;border:1px solid #f0b429;border-radius:8px;padding:8px 12px}"
 
@@ -32,7 +45,7 @@ def collect_resumes(pasted: str, files: list | None) -> tuple[list[dict], list[s
         if text:
             resumes.append({"id": f"pasted {number + 1}", "text": text})
     for file in files or []:
-        path = file if isinstance(file, str) else file.name
+        path = upload_path(file)
         resumes.append({"id": path.rsplit("/", 1)[-1], "text": extract_text(path)})
     for resume in resumes:
         if len(resume["text"]) > MAX_TEXT_CHARS:
@@ -41,13 +54,15 @@ def collect_resumes(pasted: str, files: list | None) -> tuple[list[dict], list[s
     return resumes, notes
 
 
-def screen(client: ApiClient, title: str, description: str, pasted: str, files) -> tuple[pd.DataFrame, str]:
+def screen(client: ApiClient, title: str, description: str, pasted: str, files) -> tuple[pd.DataFrame, str, None]:
+    """The ranked table and a note; the uploads are deleted once read, and the file list emptied to match."""
     if not (title or "").strip() or not (description or "").strip():
         raise gr.Error("Enter the job title and description.")
     try:
         resumes, notes = collect_resumes(pasted, files)
-    except ExtractionError as error:
+    except ExtractionError as error:  # uploads stay, so that the user can remove the bad file and go again
         raise gr.Error(str(error)) from None
+    discard_uploads(files)
     if not resumes:
         raise gr.Error(f"Paste resumes (separated by a line of {RESUME_SEPARATOR}) or upload {', '.join(SUPPORTED)} files.")
     try:
@@ -60,21 +75,27 @@ def screen(client: ApiClient, title: str, description: str, pasted: str, files) 
         "Fit score": round(c["fit_score"], 3),
         "Category": c["category"],
         "Top categories": ", ".join(f"{k} {v:.0%}" for k, v in c["probabilities"].items()),
-        "Resume (personal data redacted)": c["redacted_text"][:400],
+        f"Resume ({REDACTED} redacted)": c["redacted_text"][:400],
     } for c in answer["candidates"]]
     version = answer["models"]["screening"]["version"]
-    return pd.DataFrame(rows), "\n".join([f"Screened {len(rows)} resume(s) with screening model {version}.", *notes])
+    note = "\n".join([f"Screened {len(rows)} resume(s) with screening model {version}.", *notes])
+    return pd.DataFrame(rows), note, None
 
 
 # ---- employee insights ----
 
-def insights(client: ApiClient, csv_file) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def insights(client: ApiClient, csv_file) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, None]:
+    """The employee table, the two plots' data and the department table; the CSV is deleted once read."""
     if csv_file is None:
         raise gr.Error("Upload a CSV of employees.")
     try:
-        employees = employees_from_csv(csv_file if isinstance(csv_file, str) else csv_file.name)
+        employees = employees_from_csv(upload_path(csv_file))
+    except CsvError as error:
+        raise gr.Error(str(error)) from None
+    discard_uploads([csv_file])
+    try:
         answer = score_all(client, employees)
-    except (CsvError, ApiError) as error:
+    except ApiError as error:
         raise gr.Error(str(error)) from None
     people = pd.DataFrame([{
         "ID": e["id"],
@@ -96,7 +117,7 @@ def insights(client: ApiClient, csv_file) -> tuple[pd.DataFrame, pd.DataFrame, p
         "Department": d["department"], "Employees": d["employees"], "Mean attrition risk": d["mean_attrition_risk"],
         "High risk (>= 50%)": d["high_risk"], "Ratings": ", ".join(f"{k}: {v}" for k, v in sorted(d["ratings"].items())),
     } for d in answer["departments"]])
-    return people, sentiment, risk, departments
+    return people, sentiment, risk, departments, None
 
 
 # ---- models ----
@@ -125,40 +146,123 @@ def _round(value):
 
 
 def training_curve(client: ApiClient, choice: str | None) -> pd.DataFrame:
-    empty = pd.DataFrame(columns=["Step", "Value", "Series"])
     if not choice:
-        return empty
+        return pd.DataFrame(columns=CURVE_COLUMNS)
     task, version = choice.split("/", 1)
     try:
         log = client.training_log(task, version)
     except ApiError:
-        return empty
+        return pd.DataFrame(columns=CURVE_COLUMNS)
     points = []
     for entry in log:
         step = entry.get("epoch", entry.get("round"))
-        for key, value in entry.items():
-            if key in ("epoch", "round", "step") or not isinstance(value, (int, float)):
-                continue
-            if key in ("loss",) or key.startswith(("eval_", "validation_")) and "runtime" not in key \
-                    and "per_second" not in key:
-                points.append({"Step": step, "Value": value, "Series": key})
-    return pd.DataFrame(points, columns=["Step", "Value", "Series"]) if points else empty
+        points += [{"Step": step, "Value": value, "Series": key} for key, value in entry.items()
+                   if isinstance(value, (int, float)) and is_plotted(key)]
+    return pd.DataFrame(points, columns=CURVE_COLUMNS)
 
 
 # ---- train ----
 
-def train(jobs_address: str, data_dir: str, models_dir: str, task: str, samples: float, epochs: float):
+def task_defaults(task: str) -> tuple[dict, float, float]:
+    """The learner (and the learners there are), epochs and learning rate `hrm train TASK` would use."""
+    spec = get_task(task)
+    return gr.update(choices=learners(task), value=spec.default_learner), spec.default_epochs, spec.default_lr
+
+
+def transformer_settings(learner: str) -> list[dict]:
+    """Model, learning rate, epochs and DeepSpeed are a transformer's settings; XGBoost has none of them."""
+    return [gr.update(interactive=learner == "transformer")] * 4
+
+
+def finetune(data_dir: str, models_dir: str, task: str, learner: str, model: str | None, lr: float | None,
+             epochs: float | None, deepspeed: int, rows: float | None) -> Finetune:
+    """The Train tab's choices as a fine-tune; a setting the learner needs that is empty is an error naming it."""
+    needed = {"Training rows": rows}
+    if learner == "transformer":
+        needed |= {"Learning rate": lr, "Epochs": epochs}
+        if not (model or "").strip():
+            raise gr.Error("Choose a model, or type a Hugging Face id or a model folder.")
+    for label, value in needed.items():
+        if value is None or value <= 0:
+            raise gr.Error(f"{label} must be a positive number.")
+    return Finetune(task=task, learner=learner, model=(model or "").strip(), lr=lr, epochs=epochs,
+                    deepspeed=int(deepspeed), max_train_samples=int(rows), data_dir=data_dir, output=models_dir)
+
+
+def preview(jobs_address: str | None, data_dir: str, models_dir: str, *choices) -> str:
+    """The command the Start button will submit, or (as a shell comment) why it cannot yet."""
+    try:
+        return shell_command(jobs_address or NO_CLUSTER, finetune(data_dir, models_dir, *choices))
+    except gr.Error as error:
+        return f"# {error.message}"
+
+
+def job_view(logs: str) -> tuple[str, pd.DataFrame]:
+    """The log box's text and the live curve's points, from the job's logs so far."""
+    return strip_ansi(logs)[-MAX_LOG_CHARS:], pd.DataFrame(progress_points(logs), columns=CURVE_COLUMNS)
+
+
+def train(jobs_address: str | None, run: Finetune):
+    """Submit the fine-tune and stream (job id while it runs, status, curve, logs) until it ends."""
     if not jobs_address:
         raise gr.Error("No Ray cluster address for jobs: start the UI with --jobs (hrm demo does).")
     try:
-        job_id = submit_finetune(jobs_address, task, data_dir, models_dir, int(samples), float(epochs))
+        job_id = submit_finetune(jobs_address, run)
     except Exception as error:  # the Jobs API reports connection and auth problems as plain exceptions
         raise gr.Error(f"could not submit the job to {jobs_address}: {error}") from None
-    status = "PENDING"
     for status, logs in follow(jobs_address, job_id):
-        yield f"Job {job_id}: {status}", logs[-20_000:]
+        logs_text, curve = job_view(logs)
+        yield job_id, f"Job {job_id}: {status}", curve, logs_text
     done = "finished: the new model is listed under Models (press Refresh)" if status == "SUCCEEDED" else status
-    yield f"Job {job_id}: {done}", logs[-20_000:]
+    yield None, f"Job {job_id}: {done}", curve, logs_text
+
+
+def stop_job(jobs_address: str | None, job_id: str | None) -> None:
+    if not job_id:
+        raise gr.Error("No fine-tune is running.")
+    try:
+        stop(jobs_address, job_id)
+    except Exception as error:  # as in train(): connection and auth problems come as plain exceptions
+        raise gr.Error(f"could not stop job {job_id}: {error}") from None
+    gr.Info(f"Stopping job {job_id}: its status changes to STOPPED once Ray has ended it.")
+
+
+def train_tab(jobs_address: str | None, data_dir: str, models_dir: str) -> None:
+    """Choices, the command they make, Start and Stop, and the running job's curve and logs (as LlamaBoard)."""
+    first, defaults = next(iter(TASKS)), TrainConfig()
+    spec = get_task(first)
+    transformer = spec.default_learner == "transformer"
+    gr.Markdown("Fine-tune a task model as a Ray job on the cluster. The command is the job the Start button "
+                "submits (run it from a shell to do the same); the curve and logs follow the running job.")
+    with gr.Row():
+        task = gr.Dropdown(list(TASKS), value=first, label="Task")
+        learner = gr.Dropdown(learners(first), value=spec.default_learner, label="Learner")
+        rows = gr.Number(400, label="Training rows (a stratified slice)", precision=0, minimum=1)
+    with gr.Row():
+        model = gr.Dropdown(MODELS, value=defaults.model, label="Model", allow_custom_value=True,
+                            interactive=transformer, info="packaged, or type a Hugging Face id or a model folder")
+        lr = gr.Number(spec.default_lr, label="Learning rate", interactive=transformer)
+        epochs = gr.Number(spec.default_epochs, label="Epochs", interactive=transformer)
+        deepspeed = gr.Radio(DEEPSPEED_STAGES, value=defaults.deepspeed, label="DeepSpeed", interactive=transformer)
+    settings = [task, learner, model, lr, epochs, deepspeed, rows]
+    command = gr.Code(language="shell", label="Command", interactive=False, wrap_lines=True, lines=2,
+                      elem_id="train-command")
+    with gr.Row():
+        start_button = gr.Button("Start fine-tune", variant="primary")
+        stop_button = gr.Button("Stop", variant="stop", elem_id="stop-job")
+    job_id = gr.State(None)
+    job_status = gr.Markdown()
+    curve = gr.LinePlot(x="Step", y="Value", color="Series", title="Loss and validation metrics of the running job",
+                        x_title="epoch (transformer) / boosting round (trees)", elem_id="job-curve")
+    logs = gr.Textbox(label="Job logs", lines=16, max_lines=16, autoscroll=True)
+
+    task.change(task_defaults, task, [learner, epochs, lr])
+    learner.change(transformer_settings, learner, [model, lr, epochs, deepspeed])
+    # No triggers: on page load and on every change of a setting, so the command is always the current one.
+    gr.on(None, lambda *c: preview(jobs_address, data_dir, models_dir, *c), settings, command)
+    start_button.click(lambda *c: (yield from train(jobs_address, finetune(data_dir, models_dir, *c))),
+                       settings, [job_id, job_status, curve, logs])
+    stop_button.click(lambda j: stop_job(jobs_address, j), job_id, None)
 
 
 # ---- the page ----
@@ -166,7 +270,10 @@ def train(jobs_address: str, data_dir: str, models_dir: str, task: str, samples:
 def build(api_url: str, token: str | None = None, jobs_address: str | None = None, data_dir: str = "",
           models_dir: str = "models", synthetic: bool = False) -> gr.Blocks:
     client = ApiClient(api_url, token)
-    with gr.Blocks(title="hrm-ray") as page:
+    # Absolute: the job runs in its own copy of the checkout (its working dir), where relative paths differ.
+    models_dir = str(Path(models_dir).resolve())
+    data_dir = str(Path(data_dir).resolve()) if data_dir else ""
+    with gr.Blocks(title="hrm-ray", delete_cache=CACHE_CLEANUP) as page:
         gr.Markdown("# hrm-ray · HR models\nScreen candidates, understand your workforce, and keep the models fresh.")
         if synthetic:
             gr.Markdown("**Synthetic demo data.** These models were trained on a small generated sample, not on "
@@ -184,10 +291,13 @@ def build(api_url: str, token: str | None = None, jobs_address: str | None = Non
                                         lines=8)
                     files = gr.File(label="Or upload resumes (.txt, .pdf, .docx)", file_count="multiple",
                                     file_types=list(SUPPORTED))
+            gr.Markdown(f"Resumes are shown with {REDACTED} replaced by [EMAIL], [PHONE] and [URL]; names and other "
+                        "personal details are not redacted. Uploaded files are deleted from the server once read.")
             screen_button = gr.Button("Screen candidates", variant="primary")
             screen_note = gr.Markdown()
             ranked = gr.Dataframe(label="Candidates ranked by fit", wrap=True, interactive=False, elem_id="ranked")
-            screen_button.click(lambda *a: screen(client, *a), [title, description, pasted, files], [ranked, screen_note])
+            screen_button.click(lambda *a: screen(client, *a), [title, description, pasted, files],
+                                [ranked, screen_note, files])
 
         with gr.Tab("Employee insights"):
             gr.Markdown("Upload a CSV: `id`, optional `department`, optional `feedback` (texts separated by ` || `), "
@@ -201,7 +311,7 @@ def build(api_url: str, token: str | None = None, jobs_address: str | None = Non
                 risk_plot = gr.BarPlot(x="Attrition risk", y="Employees", title="Attrition risk distribution")
             departments = gr.Dataframe(label="By department", interactive=False)
             insights_button.click(lambda f: insights(client, f), [csv_file],
-                                  [people, sentiment_plot, risk_plot, departments])
+                                  [people, sentiment_plot, risk_plot, departments, csv_file])
 
         with gr.Tab("Models") as models_tab:
             refresh = gr.Button("Refresh")
@@ -214,16 +324,7 @@ def build(api_url: str, token: str | None = None, jobs_address: str | None = Non
             choice.change(lambda c: training_curve(client, c), [choice], [curve])
 
         with gr.Tab("Train"):
-            gr.Markdown("Fine-tune a task model as a Ray job on the cluster; its logs stream below.")
-            with gr.Row():
-                task = gr.Dropdown(TASKS, value="sentiment", label="Task")
-                samples = gr.Number(400, label="Training rows (a stratified slice)", precision=0)
-                epochs = gr.Number(1, label="Epochs")
-            train_button = gr.Button("Start fine-tune", variant="primary")
-            job_status = gr.Markdown()
-            logs = gr.Textbox(label="Job logs", lines=16, max_lines=16, autoscroll=True)
-            train_button.click(lambda *a: (yield from train(jobs_address, data_dir, models_dir, *a)),
-                               [task, samples, epochs], [job_status, logs])
+            train_tab(jobs_address, data_dir, models_dir)
     return page
 
 

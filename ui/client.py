@@ -21,11 +21,7 @@ class ApiClient:
         except requests.RequestException as error:
             raise ApiError(f"the API at {self.url} cannot be reached ({type(error).__name__}); is `hrm serve` running?") from None
         if answer.status_code != 200:
-            try:
-                detail = answer.json().get("detail", answer.text)
-            except ValueError:
-                detail = answer.text
-            raise ApiError(f"{answer.status_code}: {detail}")
+            raise ApiError(f"{answer.status_code}: {_messages(answer)}")
         return answer.json()
 
     def health(self) -> dict:
@@ -45,3 +41,14 @@ class ApiClient:
 
     def insights(self, employees: list[dict]) -> dict:
         return self._call("POST", "/v1/pipelines/employee-insights", {"employees": employees})
+
+
+def _messages(answer: requests.Response) -> str:
+    """The API's error messages ({"detail": [{"loc", "msg", "type"}]}), or the body as it came."""
+    try:
+        detail = answer.json().get("detail", answer.text)
+    except (ValueError, AttributeError):
+        return answer.text
+    if isinstance(detail, list):
+        return "; ".join(str(item.get("msg", item)) if isinstance(item, dict) else str(item) for item in detail)
+    return str(detail)

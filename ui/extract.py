@@ -18,6 +18,8 @@ class ExtractionError(ValueError):
 def extract_text(path: str | Path) -> str:
     path = Path(path)
     suffix = path.suffix.lower()
+    if not path.is_file():  # the page deletes uploads once read (ui/uploads.py), and Gradio's cache expires them
+        raise ExtractionError(f"{path.name} is no longer on the server: upload it again")
     if suffix == ".txt":
         raw = path.read_bytes()
         try:

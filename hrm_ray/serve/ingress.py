@@ -7,12 +7,12 @@
     POST /v1/{task}/predict                  {"inputs": [record, ...]} -> {"predictions": [...], "model": {...}}
     POST /v1/pipelines/candidate-screening   a job and resumes -> candidates ranked by fit
     POST /v1/pipelines/employee-insights     employees -> risk, rating, sentiment, and per department
-    GET  /docs                               OpenAPI
+    GET  /docs, /openapi.json                Swagger UI and the OpenAPI document; open without the token
 
 Every check that can fail on client input runs here, before a model is called: 413 for a request over a
 limit (records, characters, bytes), 422 naming the field for a malformed one, 404 for an unknown task. A
 model that does not answer within `request_timeout_s` gives 504, a replica lost mid-request 503; neither
-leaves a replica stuck.
+leaves a replica stuck. Every error has one body shape (errors.py), and the OpenAPI document lists each.
 """
 
 # No `from __future__ import annotations`: FastAPI must see the body types of Serve's wrapped methods.
@@ -23,15 +23,16 @@ import logging
 import os
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, Path as PathParam
 from ray import serve
 from ray.exceptions import RayActorError
 from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError
 from ray.serve.handle import DeploymentHandle
 
 from hrm_ray import __version__
-from hrm_ray.serve import pipelines
+from hrm_ray.serve import docs, errors, pipelines
 from hrm_ray.serve.coalesce import Coalescer
+from hrm_ray.serve.errors import api_error, dotted, responses
 from hrm_ray.registry import TRAINING_LOG, list_models
 from hrm_ray.serve.schemas import (Health, InsightsRequest, InsightsResponse, ModelsResponse, PredictRequest,
                                    PredictResponse, RegistryResponse, ScreeningRequest, ScreeningResponse)
@@ -47,7 +48,10 @@ app = FastAPI(
     description="HR task models (resume screening, feedback sentiment, attrition risk, performance rating) "
                 "and composed pipelines, served by Ray Serve. Send `Authorization: Bearer <token>` when the "
                 "server runs with HRM_API_TOKEN.",
+    docs_url=None, redoc_url=None,  # docs.py serves Swagger UI from the installed package instead of a CDN
 )
+errors.install(app)
+docs.install(app, open_paths=(HEALTH_PATH,))
 
 
 class Guard:
@@ -57,7 +61,7 @@ class Guard:
         self.app = asgi_app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"] == HEALTH_PATH:
+        if scope["type"] != "http" or docs.is_public(scope["path"], (HEALTH_PATH,)):
             return await self.app(scope, receive, send)
         state = scope["app"].state
         headers = dict(scope["headers"])
@@ -84,14 +88,15 @@ def _limited(receive, limit: int):
         message = await receive()
         seen += len(message.get("body", b""))
         if seen > limit:
-            raise HTTPException(413, f"request body is over the limit of {limit} bytes")
+            raise api_error(413, f"request body is over the limit of {limit} bytes", ["body"])
         return message
 
     return counted
 
 
-async def _reply(send, status: int, detail: str, extra_headers: dict | None = None) -> None:
-    body = json.dumps({"detail": detail}).encode()
+async def _reply(send, status: int, msg: str, extra_headers: dict | None = None) -> None:
+    loc = ["header", "authorization"] if status == 401 else ["body"]
+    body = json.dumps({"detail": errors.status_detail(status, msg, loc)}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     headers += list((extra_headers or {}).items())
     await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -122,35 +127,37 @@ class Api:
 
     async def _embed(self, texts: list[str]):
         if self.encoder is None:
-            raise HTTPException(503, "no encoder is served")
+            raise api_error(503, "no encoder is served")
         return await self._call("the encoder", self.encoder.embed.remote(texts))
 
     async def _call(self, what: str, response):
         try:
             return await asyncio.wait_for(response, self.settings.request_timeout_s)
         except asyncio.TimeoutError:
-            raise HTTPException(504, f"{what} did not answer within {self.settings.request_timeout_s} s") from None
+            raise api_error(504, f"{what} did not answer within {self.settings.request_timeout_s} s") from None
         except InputError as error:
-            raise HTTPException(422, str(error)) from None
+            raise api_error(422, str(error), ["body"]) from None
         except (RayActorError, DeploymentUnavailableError, BackPressureError) as error:  # incl. a replica lost mid-call
             logger.warning("%s failed: %s", what, error)
-            raise HTTPException(503, f"{what} is unavailable; retry shortly") from None
+            raise api_error(503, f"{what} is unavailable; retry shortly") from None
 
     # ---- limits and record checks ----
 
-    def _check_count(self, field: str, count: int) -> None:
+    def _check_count(self, loc: list, count: int) -> None:
         if count > self.settings.max_inputs:
-            raise HTTPException(413, f"{field} has {count} items; the limit is {self.settings.max_inputs} per request")
+            raise api_error(413, f"{dotted(loc)} has {count} items; the limit is {self.settings.max_inputs} per request",
+                            ["body", *loc])
 
-    def _check_chars(self, field: str, text: object) -> None:
+    def _check_chars(self, loc: list, text: object) -> None:
         if isinstance(text, str) and len(text) > self.settings.max_text_chars:
-            raise HTTPException(413, f"{field} has {len(text)} characters; the limit is {self.settings.max_text_chars}")
+            raise api_error(413, f"{dotted(loc)} has {len(text)} characters; the limit is {self.settings.max_text_chars}",
+                            ["body", *loc])
 
     def _served(self, task: str) -> None:
         if task not in TASKS:
-            raise HTTPException(404, f"unknown task {task!r}; tasks: {sorted(self.models)}")
+            raise api_error(404, f"unknown task {task!r}; tasks: {sorted(self.models)}", ["path", "task"])
         if task not in self.models:
-            raise HTTPException(404, f"no {task} model is served (train one with `hrm train {task}`)")
+            raise api_error(404, f"no {task} model is served (train one with `hrm train {task}`)", ["path", "task"])
 
     # ---- routes ----
 
@@ -158,56 +165,58 @@ class Api:
     async def health(self) -> dict:
         return {"status": "ok", "tasks": sorted(self.models)}
 
-    @app.get("/v1/models", response_model=ModelsResponse)
+    @app.get("/v1/models", response_model=ModelsResponse, responses=responses(401, 413, 503, 504))
     async def models(self) -> dict:
         infos = await asyncio.gather(*(self._call(f"the {t} model", h.info.remote()) for t, h in self.models.items()))
         return {"models": list(infos)}
 
-    @app.get("/v1/registry", response_model=RegistryResponse)
+    @app.get("/v1/registry", response_model=RegistryResponse, responses=responses(401, 413))
     async def registry(self) -> dict:
         return {"models": list_models(self.settings.models_root)}
 
-    @app.get("/v1/registry/{task}/{version}/training-log")
+    @app.get("/v1/registry/{task}/{version}/training-log", responses=responses(401, 404, 413, 422))
     async def training_log(self, task: str, version: str) -> list[dict]:
         if task not in TASKS or "/" in version or version.startswith("."):
-            raise HTTPException(404, f"no model {task}/{version}")
+            raise api_error(404, f"no model {task}/{version}", ["path"])
         log = Path(self.settings.models_root) / task / version / TRAINING_LOG
         if not log.is_file():
-            raise HTTPException(404, f"no training log for {task}/{version}")
+            raise api_error(404, f"no training log for {task}/{version}", ["path"])
         return json.loads(log.read_text())
 
-    @app.post("/v1/{task}/predict", response_model=PredictResponse)
-    async def predict(self, task: str, body: PredictRequest) -> dict:
+    @app.post("/v1/{task}/predict", response_model=PredictResponse, responses=responses(401, 404, 413, 422, 503, 504))
+    async def predict(self, body: PredictRequest, task: str = PathParam(examples=sorted(TASKS))) -> dict:
         self._served(task)
-        self._check_count("inputs", len(body.inputs))
+        records = body.records()
+        self._check_count(["inputs"], len(records))
         checker = get_task(task)
-        for index, record in enumerate(body.inputs):
-            self._check_chars(f"inputs[{index}].text", record.get("text"))
+        for index, record in enumerate(records):
+            self._check_chars(["inputs", index, "text"], record.get("text"))
             try:
                 checker.record_to_text(record)
             except InputError as error:
-                raise HTTPException(422, f"inputs[{index}]: {error}") from None
-        return await self._predict(task, body.inputs)
+                raise api_error(422, f"inputs[{index}]: {error}", ["body", "inputs", index]) from None
+        return await self._predict(task, records)
 
-    @app.post("/v1/pipelines/candidate-screening", response_model=ScreeningResponse)
+    @app.post("/v1/pipelines/candidate-screening", response_model=ScreeningResponse,
+              responses=responses(401, 404, 413, 422, 503, 504))
     async def candidate_screening(self, body: ScreeningRequest) -> dict:
         self._served("screening")
-        self._check_count("resumes", len(body.resumes))
-        self._check_chars("job.description", body.job.description)
+        self._check_count(["resumes"], len(body.resumes))
+        self._check_chars(["job", "description"], body.job.description)
         for index, resume in enumerate(body.resumes):
-            self._check_chars(f"resumes[{index}].text", resume.text)
-            if not resume.text.strip():
-                raise HTTPException(422, f"resumes[{index}].text is empty")
+            self._check_chars(["resumes", index, "text"], resume.text)
         return await pipelines.screen_candidates(body, self._predict, self._embed)
 
-    @app.post("/v1/pipelines/employee-insights", response_model=InsightsResponse)
+    @app.post("/v1/pipelines/employee-insights", response_model=InsightsResponse,
+              responses=responses(401, 413, 422, 503, 504))
     async def employee_insights(self, body: InsightsRequest) -> dict:
-        self._check_count("employees", len(body.employees))
-        self._check_count("feedback texts", sum(len(e.feedback) for e in body.employees))
+        self._check_count(["employees"], len(body.employees))
+        self._check_count(["employees", "feedback"], sum(len(e.feedback) for e in body.employees))
         for index, employee in enumerate(body.employees):
             for number, text in enumerate(employee.feedback):
-                self._check_chars(f"employees[{index}].feedback[{number}]", text)
+                self._check_chars(["employees", index, "feedback", number], text)
         try:
             return await pipelines.employee_insights(body, self._predict, set(self.models))
         except InputError as error:
-            raise HTTPException(422, str(error)) from None
+            raise api_error(422, str(error), ["body", "employees"]) from None
+

@@ -7,11 +7,28 @@ so the API and the CLI accept exactly the same records.
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import Annotated, Any, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag
 
-Scalar = Optional[Union[str, int, float, bool]]
+from hrm_ray.tasks.base import text_problem, unicode_problem
+
+
+def _checked(problem_of):
+    def check(text: str) -> str:
+        problem = problem_of(text)
+        if problem:
+            raise ValueError(f"text {problem}")
+        return text
+
+    return AfterValidator(check)
+
+
+# Text a model reads or an id the answer echoes: valid Unicode (no lone surrogate) with a visible character.
+Text = Annotated[str, _checked(text_problem)]
+# A record's column name or value: valid Unicode (an answer may echo it back, e.g. the department).
+Unicode = Annotated[str, _checked(unicode_problem)]
+Scalar = Optional[Union[Unicode, int, float, bool]]
 
 
 class Strict(BaseModel):
@@ -20,13 +37,38 @@ class Strict(BaseModel):
 
 # ---- /v1/{task}/predict ----
 
+class TextRecord(Strict):
+    text: Text = Field(description="screening: a resume; sentiment: a feedback text")
+
+
+class TableRecord(Strict):
+    record: dict[Unicode, Scalar] = Field(
+        min_length=1, description="attrition, performance: HR columns of one employee (the task's columns)")
+
+
+def _record_shape(value: Any) -> Optional[str]:
+    if isinstance(value, dict):
+        return "text" if "text" in value else "record"
+    return None  # neither: a 422 saying so
+
+
+# One shape or the other, told apart by its key, so a bad record's error names only its own shape's field.
+Record = Annotated[Union[Annotated[TextRecord, Tag("text")], Annotated[TableRecord, Tag("record")]],
+                   Discriminator(_record_shape)]
+
+
 class PredictRequest(Strict):
-    inputs: list[dict[str, Any]] = Field(
+    # Which of the two a task takes, and its columns, the task checks (a 422 naming the field): the route
+    # serves every task, so one task's valid record can be another's 422.
+    inputs: list[Record] = Field(
         min_length=1,
         description='Records of the task: {"text": ...} for screening and sentiment, {"record": {column: value}} '
                     "for attrition and performance.",
         examples=[[{"text": "Great team and flexible hours, but pay is below market."}]],
     )
+
+    def records(self) -> list[dict[str, Any]]:
+        return [record.model_dump() for record in self.inputs]
 
 
 class Prediction(BaseModel):
@@ -79,13 +121,13 @@ class RegistryResponse(BaseModel):
 # ---- /v1/pipelines/candidate-screening ----
 
 class Job(Strict):
-    title: str = Field(min_length=1, max_length=300)
-    description: str = Field(min_length=1)
+    title: Text = Field(min_length=1, max_length=300)
+    description: Text = Field(min_length=1)
 
 
 class Resume(Strict):
-    id: Optional[str] = Field(None, max_length=200, description="your reference; defaults to the position in the list")
-    text: str = Field(min_length=1)
+    id: Optional[Text] = Field(None, max_length=200, description="your reference; defaults to the position in the list")
+    text: Text = Field(min_length=1)
 
 
 class ScreeningRequest(Strict):
@@ -111,13 +153,13 @@ class ScreeningResponse(BaseModel):
 # ---- /v1/pipelines/employee-insights ----
 
 class Employee(Strict):
-    id: str = Field(min_length=1, max_length=200)
-    department: Optional[str] = Field(None, max_length=200, description="defaults to the record's department column")
-    record: dict[str, Scalar] = Field(
+    id: Text = Field(min_length=1, max_length=200)
+    department: Optional[Text] = Field(None, max_length=200, description="defaults to the record's department column")
+    record: dict[Unicode, Scalar] = Field(
         default_factory=dict,
         description="HR columns: those of the attrition table (IBM) and/or the performance table (INX)",
     )
-    feedback: list[str] = Field(default_factory=list, description="free-text feedback by or about the employee")
+    feedback: list[Text] = Field(default_factory=list, description="free-text feedback by or about the employee")
 
 
 class InsightsRequest(Strict):

@@ -8,7 +8,9 @@ columns by gradient-boosted trees.
 from __future__ import annotations
 
 import logging
+import math
 import re
+import unicodedata
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,56 @@ def is_missing(value: Any) -> bool:
 
 class InputError(ValueError):
     """A prediction record that does not fit the task; the message names the field."""
+
+
+# Beyond float32 a value overflows the trees' float32 matrix (XGBoost refuses it as "inf or too large").
+_FLOAT32_MAX = 3.4028234663852886e38
+
+
+# Valid ranges the tabular tasks share.
+NON_NEGATIVE = (0.0, math.inf)  # amounts, counts, distances, years
+WORKING_AGE = (14.0, 100.0)  # the youngest legal working age anywhere to a generous upper bound
+
+
+def unicode_problem(text: str) -> str | None:
+    """Why this string is not valid Unicode text (said after the field's name), or None."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:  # a lone surrogate such as "\ud800", which JSON can carry
+        return f"has an unpaired surrogate at character {error.start}; send valid Unicode text"
+    return None
+
+
+def text_problem(text: str) -> str | None:
+    """Why a model cannot read this text (said after the field's name), or None when it can."""
+    problem = unicode_problem(text)
+    if problem:
+        return problem
+    if all(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in text):
+        return "is empty or has only whitespace and control characters"
+    return None
+
+
+def check_text(field: str, text: str) -> str:
+    problem = text_problem(text)
+    if problem:
+        raise InputError(f"field {field!r} {problem}")
+    return text
+
+
+def check_number(field: str, value: Any, valid: tuple[float, float] | None) -> None:
+    """A number (or a numeric string) that is finite, fits float32 and lies in the column's valid range."""
+    if isinstance(value, bool):  # JSON true/false is no count or amount (Python would read it as 1/0)
+        raise InputError(f"{field} must be a number, got {str(value).lower()}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{field} must be a number, got {value!r}") from None
+    if not math.isfinite(number) or abs(number) > _FLOAT32_MAX:
+        raise InputError(f"{field} must be a finite number of at most {_FLOAT32_MAX:.4g} in size, got {value!r}")
+    if valid is not None and not valid[0] <= number <= valid[1]:
+        low, high = (f"{bound:g}" for bound in valid)
+        raise InputError(f"{field} must be in [{low}, {high}], got {value!r}")
 
 
 class Task(ABC):
@@ -87,11 +139,9 @@ class TextTask(Task):
         text = record["text"]
         if not isinstance(text, str):
             raise InputError(f"field 'text' must be a string, got {type(text).__name__}")
-        if not text.strip():
-            raise InputError("field 'text' is empty")
         if len(text) > self.max_chars:
             raise InputError(f"field 'text' has {len(text)} characters; the limit is {self.max_chars}")
-        return text
+        return check_text("text", text)
 
 
 class TabularTask(Task):
@@ -103,6 +153,13 @@ class TabularTask(Task):
     ignored_columns: tuple[str, ...] = ()
     feature_columns: tuple[str, ...]
     numeric_columns: tuple[str, ...]
+    # The range a numeric column can take in the domain (ages, amounts and counts >= 0, ratings on their
+    # scale): a record outside it is refused by name instead of scored. Columns not listed: any finite number.
+    valid_ranges: dict[str, tuple[float, float]] = {}
+    # Columns that follow from the decision the model predicts, or from its outcome (a raise given for the
+    # rating): a model that reads them learns the answer, not what comes before it. Left out by default;
+    # the config's `columns` can put one back.
+    after_decision_columns: tuple[str, ...] = ()
     # The XGBoost learner's settings where the config leaves them unset (XGBoostConfig's None).
     default_xgboost: dict[str, Any] = {"num_boost_round": 300, "max_depth": 4, "eta": 0.05}
 
@@ -129,6 +186,19 @@ class TabularTask(Task):
         frame["record"] = records.to_dict("records")
         return frame
 
+    def default_columns(self) -> list[str]:
+        """The columns known before the task's decision: what a model reads unless its config says otherwise."""
+        return [c for c in self.feature_columns if c not in self.after_decision_columns]
+
+    def check_columns(self, columns: list[str]) -> None:
+        unknown = [c for c in columns if c not in self.feature_columns]
+        if unknown:
+            raise InputError(f"columns {unknown} are not {self.name} columns; its columns: {list(self.feature_columns)}")
+
+    def with_columns(self, frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+        """The frame with each row's text serialised from `columns` only."""
+        return frame.assign(text=[self.serialise(record, columns) for record in frame["record"]])
+
     def record_to_text(self, record: Any) -> str:
         return self.serialise(self.check_record(record))
 
@@ -147,17 +217,17 @@ class TabularTask(Task):
             value = row[column]
             if value is not None and not isinstance(value, (str, int, float, bool)):
                 raise InputError(f"record.{column} must be a string or number, got {type(value).__name__}")
+            if isinstance(value, str) and unicode_problem(value):
+                raise InputError(f"record.{column} {unicode_problem(value)}")
             if column in self.numeric_columns and not is_missing(value):
-                try:
-                    float(value)
-                except (TypeError, ValueError):
-                    raise InputError(f"record.{column} must be a number, got {value!r}") from None
+                check_number(f"record.{column}", value, self.valid_ranges.get(column))
         return row
 
-    def serialise(self, row: dict[str, Any]) -> str:
-        """One "Column Name: value" line per known column, in a fixed order; missing values are left out."""
+    def serialise(self, row: dict[str, Any], columns: list[str] | None = None) -> str:
+        """One "Column Name: value" line per column (all known ones by default), in a fixed order; missing
+        values are left out."""
         lines = []
-        for column in self.feature_columns:
+        for column in columns or self.feature_columns:
             value = row.get(column)
             if is_missing(value):
                 continue
