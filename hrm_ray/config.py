@@ -100,6 +100,11 @@ class TrainConfig:
     # prove a lost worker resumes from its checkpoint). None in every real run.
     fault_injection_step: int | None = None
 
+    # Tabular tasks: the columns the model reads. None takes the task's default, the columns known before its
+    # decision (performance leaves out the raise given for the rating); `--set columns=A,B,...` picks others.
+    # A model folder saved before this setting existed has none recorded: it read every column.
+    columns: list[str] | None = None
+
     xgboost: XGBoostConfig = field(default_factory=XGBoostConfig)
 
     # ---- loading and saving -------------------------------------------------------------------
@@ -171,6 +176,9 @@ def _convert(key: str, hint: Any, value: Any) -> Any:
             return None
         raise ConfigError(f"config key {key} cannot be empty")
     kind = allowed[0]
+    if getattr(kind, "__origin__", None) is list:  # YAML gives a list, the command line "a,b,c"
+        items = value if isinstance(value, list) else str(value).split(",")
+        return [str(item).strip() for item in items if str(item).strip()]
     if dataclasses.is_dataclass(kind):
         raise ConfigError(f"config key {key} is a section; set its fields as {key}.NAME=VALUE")
     try:

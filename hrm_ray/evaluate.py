@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from hrm_ray.data import resolve_data_dir
-from hrm_ray.metrics import classification_metrics
+from hrm_ray.metrics import classification_metrics, metrics_by_group
 from hrm_ray.predictor import Predictor
+from hrm_ray.tasks import TabularTask
 from hrm_ray.train.splits import task_splits
 
 EVAL_SPLITS = ("test", "validation", "all")
@@ -20,11 +21,16 @@ def evaluate(model: str, data_dir: str, split: str = "test", precision: str = "f
     if split == "all":
         # Every row of every file the task reads, duplicates and all: the scoring a held-out folder needs.
         frame = task.load(resolve_data_dir(data_dir))
+        if isinstance(task, TabularTask):
+            frame = task.with_columns(frame, predictor.columns)
     else:
         config = predictor.config
         config.data_dir = data_dir
         config.max_train_samples = config.max_eval_samples = None  # the whole split, whatever training read
         frame = task_splits(task, config)[split]
     probs = predictor.probabilities(frame)
-    metrics = classification_metrics(task.labels, np.asarray(task.label_index(frame)), probs)
+    y_true = np.asarray(task.label_index(frame))
+    metrics = classification_metrics(task.labels, y_true, probs)
+    if "group" in frame:
+        metrics["by_group"] = metrics_by_group(task.labels, y_true, probs, frame["group"])
     return {"task": task.name, "model": str(predictor.model_dir), "split": split, "precision": precision, **metrics}

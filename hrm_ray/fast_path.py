@@ -4,9 +4,10 @@ On a CPU a batched fp32 forward pass gains little (padding eats it); int8 dynami
 Linear layers runs MiniLM about 1.7x faster here (130 vs 79 texts/s, length-sorted batches of 32). bf16
 pays off on CPUs with AMX and for larger backbones on GPUs (MiniLM on an H100 is bound by kernel launches:
 bf16 and fp32 run alike there). Quantisation moves some predictions, so a precision is used
-only for a model whose test-split primary metric stays within `TOLERANCE` of fp32: `check_fast_path`
-measures that once (training runs it) and records it in the model folder as `fast_path.json`; serving
-reads the record and falls back to fp32, saying why, when the check is missing or failed.
+only for a model whose primary metric on the validation split stays within `TOLERANCE` of fp32 (the test
+split is never what a choice is made on: docs/selection.md): `check_fast_path` measures that once
+(training runs it) and records it in the model folder as `fast_path.json`; serving reads the record and
+falls back to fp32, saying why, when the check is missing or failed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from pathlib import Path
 import torch
 
 PRECISIONS = ("fp32", "int8", "bf16")
-TOLERANCE = 0.01  # one point of the primary metric (macro-F1 or ROC-AUC)
+TOLERANCE = 0.01  # one point of the task's primary metric (macro-F1 or ROC-AUC)
+GATE_SPLIT = "validation"
 RECORD_FILE = "fast_path.json"
 INT8_ON_GPU = "int8 dynamic quantisation runs on CPU only; use bf16 on GPUs"
 
@@ -63,17 +65,19 @@ def autocast(precision: str, device: str = "cpu"):
 
 
 def check_fast_path(model_dir: str | Path, data_dir: str, precision: str = "int8", device: str = "cpu") -> dict:
-    """Score the test split with `precision`, compare with fp32, and record the verdict in the model folder."""
+    """Score the validation split with `precision`, compare with fp32, and record the verdict in the model folder."""
     from hrm_ray.evaluate import evaluate
+    from hrm_ray.tasks import get_task
 
     check_precision(precision)
     check_device(precision, device)
     model_dir = Path(model_dir)
-    fp32 = evaluate(str(model_dir), data_dir, "test", device=device)
-    fast = evaluate(str(model_dir), data_dir, "test", precision=precision, device=device)
-    metric = "roc_auc" if "roc_auc" in fp32 else "macro_f1"
+    fp32 = evaluate(str(model_dir), data_dir, GATE_SPLIT, device=device)
+    fast = evaluate(str(model_dir), data_dir, GATE_SPLIT, precision=precision, device=device)
+    metric = get_task(fp32["task"]).primary_metric
     delta = fast[metric] - fp32[metric]
     verdict = {
+        "split": GATE_SPLIT,
         "metric": metric,
         "fp32": fp32[metric],
         precision: fast[metric],
@@ -106,7 +110,8 @@ def allowed_precision(model_dir: Path, wanted: str) -> tuple[str, str]:
     verdict = json.loads(record_file.read_text()).get(wanted) if record_file.is_file() else None
     if verdict is None:
         return "fp32", f"{wanted} not checked for this model (run `hrm check-fast-path`); serving fp32"
-    change = f"test {verdict['metric']} {verdict['fp32']:.4f} -> {verdict[wanted]:.4f}"
+    # Verdicts recorded before the gate moved to validation have no "split": they were made on test.
+    change = f"{verdict.get('split', 'test')} {verdict['metric']} {verdict['fp32']:.4f} -> {verdict[wanted]:.4f}"
     if not verdict["passed"]:
         return "fp32", f"{wanted} refused: {change}, more than {verdict['tolerance']} lower; serving fp32"
     return wanted, f"{wanted} allowed: {change} (at most {verdict['tolerance']} lower)"

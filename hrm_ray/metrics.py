@@ -28,6 +28,19 @@ def classification_metrics(labels: Sequence[str], y_true: np.ndarray, probs: np.
     return metrics
 
 
+def metrics_by_group(labels: Sequence[str], y_true: np.ndarray, probs: np.ndarray, groups: Sequence) -> dict:
+    """n, accuracy and macro-F1 within each group (sentiment: each firm), largest group first: a split of
+    few groups is several measurements, and one firm can carry most of a score."""
+    y_true, groups = np.asarray(y_true), np.asarray(groups)
+    names, counts = np.unique(groups, return_counts=True)
+    by_group = {}
+    for name in names[np.argsort(-counts, kind="stable")]:
+        rows = groups == name
+        scores = classification_metrics(labels, y_true[rows], probs[rows])
+        by_group[str(name)] = {key: scores[key] for key in ("n", "accuracy", "macro_f1")}
+    return by_group
+
+
 def softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=-1, keepdims=True)
     exp = np.exp(shifted)

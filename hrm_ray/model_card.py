@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hrm_ray.config import TrainConfig
-from hrm_ray.tasks import Task
+from hrm_ray.tasks import TabularTask, Task
 
 
 def model_card(task: Task, config: TrainConfig, metrics: dict, version: str) -> str:
@@ -32,7 +32,7 @@ Labels: {", ".join(task.labels)}. Learner: {config.learner}; {backbone}.
 {task.data_description}. Exact-duplicate texts removed, then a seeded {"grouped" if task.name == "sentiment" else "stratified"}
 80/10/10 train/validation/test split{f"; training limited to {config.max_train_samples} rows" if config.max_train_samples else ""}{f"; validation limited to {config.max_eval_samples} rows" if config.max_eval_samples else ""}.
 
-## Intended use
+{_columns_section(task, config)}## Intended use
 {task.intended_use}
 
 ## Limits
@@ -46,9 +46,34 @@ Labels: {", ".join(task.labels)}. Learner: {config.learner}; {backbone}.
 | class | F1 |
 | --- | --- |
 {chr(10).join(class_rows)}
-
+{_group_section(metrics)}
 ## Loading
 {how_to_load}
 
 Trained with `hrm train {task.name}`; the full configuration is in `hrm_config.yaml`.
 """
+
+
+def _group_section(metrics: dict) -> str:
+    groups = metrics.get("by_group")
+    if not groups:
+        return ""
+    rows = [f"| {name} | {m['n']} | {m['accuracy']:.4f} | {m['macro_f1']:.4f} |" for name, m in groups.items()]
+    return ("\nBy group of the split (each test group is unseen in training):\n\n| group | n | accuracy | macro-F1 |\n"
+            "| --- | --- | --- | --- |\n" + "\n".join(rows) + "\n")
+
+
+def _columns_section(task: Task, config: TrainConfig) -> str:
+    if not isinstance(task, TabularTask):
+        return ""
+    used = config.columns or list(task.feature_columns)
+    left_out = [c for c in task.feature_columns if c not in used]
+    after = [c for c in used if c in task.after_decision_columns]
+    lines = [f"## Columns\nRead: {', '.join(used)}.\n"]
+    if left_out:
+        lines.append(f"Left out: {', '.join(left_out)}"
+                     f"{' (known only after the decision)' if set(left_out) <= set(task.after_decision_columns) else ''}.\n")
+    if after:
+        lines.append(f"**Reads columns known only after the decision** ({', '.join(after)}): its scores overstate what "
+                     "it can tell before the decision is made.\n")
+    return "\n".join(lines) + "\n"

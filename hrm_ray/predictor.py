@@ -20,7 +20,7 @@ from hrm_ray.config import TrainConfig
 from hrm_ray.fast_path import autocast, prepare_model
 from hrm_ray.metrics import softmax
 from hrm_ray.registry import resolve_model_dir
-from hrm_ray.tasks import get_task
+from hrm_ray.tasks import TabularTask, get_task
 
 
 class Predictor:
@@ -29,6 +29,8 @@ class Predictor:
         self.model_dir = resolve_model_dir(str(model_location))
         self.config = TrainConfig.from_yaml(self.model_dir / "hrm_config.yaml")
         self.task = get_task(self.config.task)
+        # The columns the model was trained on; folders saved before `columns` existed read every column.
+        self.columns = self.config.columns or list(getattr(self.task, "feature_columns", ()))
         self.version = self.model_dir.name
         self.max_tokens = max_tokens
         self.precision = precision
@@ -75,11 +77,10 @@ class Predictor:
 
     def frame_from_records(self, records: Sequence[Any]) -> pd.DataFrame:
         """Validate records (InputError names the field) and build the frame the model reads."""
-        texts = [self.task.record_to_text(record) for record in records]
-        frame = pd.DataFrame({"text": texts})
-        if self.config.learner == "xgboost":
-            frame["record"] = [record["record"] for record in records]
-        return frame
+        if not isinstance(self.task, TabularTask):
+            return pd.DataFrame({"text": [self.task.record_to_text(record) for record in records]})
+        rows = [self.task.check_record(record) for record in records]
+        return pd.DataFrame({"text": [self.task.serialise(row, self.columns) for row in rows], "record": rows})
 
     def predict(self, records: Sequence[Any]) -> list[dict]:
         if not records:

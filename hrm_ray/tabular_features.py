@@ -14,10 +14,13 @@ import pandas as pd
 from hrm_ray.tasks.base import TabularTask
 
 
-def feature_schema(task: TabularTask, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    categorical = [c for c in task.feature_columns if c not in task.numeric_columns]
+def feature_schema(task: TabularTask, records: Sequence[dict[str, Any]],
+                   columns: Sequence[str] | None = None) -> dict[str, Any]:
+    """The encoding of `columns` (the task's default ones: known before its decision) for these records."""
+    columns = list(columns or task.default_columns())
+    categorical = [c for c in columns if c not in task.numeric_columns]
     return {
-        "numeric": list(task.numeric_columns),
+        "numeric": [c for c in columns if c in task.numeric_columns],
         "categories": {c: sorted({str(r.get(c, "")).strip() for r in records} - {""}) for c in categorical},
     }
 

@@ -6,7 +6,18 @@ import os
 import shutil
 from pathlib import Path
 
-import pytest
+# The suite's environment, here so that a plain `pytest` runs as `make test` does (the Makefile exports the
+# same values). Set at import, before any test module imports ray, transformers or deepspeed, which read
+# these when they load; a value already in the environment wins.
+SUITE_ENV = {
+    "HF_HUB_OFFLINE": "1",  # models come from packages or folders, never from the network
+    "DS_BUILD_OPS": "0",  # DeepSpeed compiles its ops on first use instead of at install
+    "RAY_AUTH_MODE": "token",  # Ray 2.60 clusters started by our scripts have token auth on
+}
+for _name, _value in SUITE_ENV.items():
+    os.environ.setdefault(_name, _value)
+
+import pytest  # noqa: E402  (after the environment: nothing it loads may read these first)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -120,12 +131,21 @@ class Service:
         self.registry = registry
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.deployed: tuple[dict, str | None] | None = None  # the config and token now live
 
     def deploy(self, config: dict | None = None, token: str | None = None) -> None:
         from hrm_ray.serve.launch import deploy, wait_until_serving
 
-        deploy(config or serve_config(), self.registry, self.port, self.gcs, token)
+        config = config or serve_config()
+        self.deployed = None  # unknown until the deployment is up (a failed one leaves it unknown)
+        deploy(config, self.registry, self.port, self.gcs, token)
         wait_until_serving(self.url, len(SERVED_TASKS), token)
+        self.deployed = (config, token)
+
+    def ensure_default(self) -> None:
+        """Deploy serve_configs/local.yaml without a token again, unless that is what is live."""
+        if self.deployed != (serve_config(), None):
+            self.deploy()
 
     def headers(self, token: str | None) -> dict:
         return {"Authorization": f"Bearer {token}"} if token else {}
@@ -155,3 +175,11 @@ def service(ray_session, serve_registry):
     service.deploy()
     yield service
     serve.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def default_app(request):
+    """Every test of the deployed app starts from the app as serve_configs/local.yaml deploys it, whatever an
+    earlier test left live (a swapped version, a token, a failure half-way), so none depends on test order."""
+    if "service" in request.fixturenames:
+        request.getfixturevalue("service").ensure_default()

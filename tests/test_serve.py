@@ -21,6 +21,16 @@ from hrm_ray.serve.loadgen import run_load
 
 TOKEN = "test-token-7f3a"
 
+
+def wait_for(condition, timeout_s: float, what: str) -> None:
+    """Poll `condition` until it holds; fail, naming `what`, if it does not within `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not seen within {timeout_s:g} s: {what}")
+        time.sleep(0.2)
+
+
 REVIEW = {"text": "Supportive managers and good pay, but the hours are long."}
 RESUME = ("Staff accountant. Prepared monthly financial statements, reconciled general ledger accounts and "
           "filed quarterly tax returns. Contact: jane.doe@example.com, (555) 123-4567, https://jane.example.dev")
@@ -40,7 +50,8 @@ def test_every_route_answers(service):
     assert set(models) == set(SERVED_TASKS)
     for task, info in models.items():
         assert info["version"] == (service.registry / task / "LATEST").read_text().strip()
-        assert 0 <= info["metrics"]["macro_f1"] <= 1
+        # The test metrics of the version served, as its training wrote them to the model folder.
+        assert info["metrics"] == json.loads((service.registry / task / info["version"] / "metrics.json").read_text())
 
     answer = service.post("/v1/sentiment/predict", {"inputs": [REVIEW, {"text": "Awful, toxic management."}]})
     assert answer.status_code == 200, answer.text
@@ -103,19 +114,20 @@ BAD = [
     ("/v1/nosuchtask/predict", {"inputs": [REVIEW]}, 404, "unknown task 'nosuchtask'"),
     ("/v1/sentiment/predict", {"inputz": [REVIEW]}, 422, "inputs"),
     ("/v1/sentiment/predict", {"inputs": []}, 422, "inputs"),
-    ("/v1/sentiment/predict", {"inputs": [{"text": ""}]}, 422, "inputs[0]: field 'text' is empty"),
-    ("/v1/sentiment/predict", {"inputs": [REVIEW, {"text": 42}]}, 422, "inputs[1]: field 'text' must be a string"),
+    ("/v1/sentiment/predict", {"inputs": [{"text": ""}]}, 422, "text is empty"),
+    ("/v1/sentiment/predict", {"inputs": [REVIEW, {"text": 42}]}, 422, '["body", "inputs", 1, "text", "text"]'),
+    ("/v1/attrition/predict", {"inputs": [REVIEW]}, 422, "inputs[0]: attrition expects a record"),
     ("/v1/sentiment/predict", {"inputs": [REVIEW] * 65}, 413, "inputs has 65 items; the limit is 64"),
     ("/v1/sentiment/predict", {"inputs": [{"text": "a" * 20_001}]}, 413, "inputs[0].text has 20001 characters"),
     ("/v1/attrition/predict", {"inputs": [{"record": {"Age": "old"}}]}, 422, "record.Age must be a number"),
     ("/v1/attrition/predict", {"inputs": [{"record": {"Salary": 5}}]}, 422, "unknown column(s) ['Salary']"),
     ("/v1/pipelines/candidate-screening", {"job": {"title": "x"}, "resumes": [{"text": "y"}]}, 422, "description"),
     ("/v1/pipelines/candidate-screening", {"job": {"title": "x", "description": "y"}, "resumes": [{"text": " "}]},
-     422, "resumes[0].text is empty"),
+     422, "text is empty"),
     ("/v1/pipelines/employee-insights", {"employees": [{"id": "e", "record": {"Shoe": 9}}]}, 422,
      "employees[0].record has unknown column(s) ['Shoe']"),
     ("/v1/pipelines/employee-insights", {"employees": [{"id": "e", "feedback": [""]}]}, 422,
-     "employees[0].feedback[0]: field 'text' is empty"),
+     "text is empty"),
 ]
 
 
@@ -131,32 +143,42 @@ def test_malformed_and_oversized_bodies_are_refused_and_the_replica_lives_on(ser
                            headers={"content-type": "application/json"})
     assert broken.status_code == 422 and "json" in broken.text.lower()
     huge = requests.post(service.url + "/v1/sentiment/predict", data=b"x" * 4_000_001, timeout=30)
-    assert huge.status_code == 413 and "the limit is 4000000" in huge.json()["detail"]
+    assert huge.status_code == 413 and "the limit is 4000000" in huge.json()["detail"][0]["msg"]
     assert service.post("/v1/sentiment/predict", {"inputs": [REVIEW]}).status_code == 200
 
 
 # ---- the fast path: only where the model's check passed ----
 
-def test_fast_path_is_served_only_where_the_test_metric_held(service, serve_registry, tmp_path):
+def test_fast_path_is_served_only_where_the_validation_metric_held(service, serve_registry):
     served = {m["task"]: m for m in service.get("/v1/models").json()["models"]}
     for task in ("screening", "sentiment"):  # local.yaml asks for int8
         verdict = json.loads((serve_registry / task / "latest" / "fast_path.json").read_text())["int8"]
-        print(f"\n{task}: test {verdict['metric']} fp32 {verdict['fp32']:.4f} int8 {verdict['int8']:.4f} "
-              f"({verdict['delta']:+.4f}, n={verdict['n']})")
+        print(f"\n{task}: {verdict.get('split', 'test')} {verdict['metric']} fp32 {verdict['fp32']:.4f} "
+              f"int8 {verdict['int8']:.4f} ({verdict['delta']:+.4f}, n={verdict['n']})")
+        assert verdict["split"] == "validation" and verdict["metric"] == "macro_f1"  # the task's primary metric
         assert verdict["passed"] == (verdict["delta"] >= -0.01)
         assert served[task]["precision"] == ("int8" if verdict["passed"] else "fp32"), served[task]
     assert served["attrition"]["precision"] == "fp32"
 
-    # A model whose check failed, or was never run, is served in fp32 and says why.
-    model = tmp_path / "model"
-    shutil.copytree((serve_registry / "sentiment" / "latest").resolve(), model)
-    record = json.loads((model / "fast_path.json").read_text())
-    record["int8"].update(delta=-0.05, passed=False)
-    (model / "fast_path.json").write_text(json.dumps(record))
-    assert allowed_precision(model, "int8")[0] == "fp32" and "refused" in allowed_precision(model, "int8")[1]
-    (model / "fast_path.json").unlink()
-    assert allowed_precision(model, "int8") == ("fp32", allowed_precision(model, "int8")[1])
-    assert "not checked" in allowed_precision(model, "int8")[1]
+
+def test_int8_is_allowed_only_by_a_passed_check_and_otherwise_fp32_says_why(tmp_path):
+    # A verdict as check_fast_path records it: validation macro-F1 0.6 in fp32.
+    def record(int8: float) -> None:
+        verdict = {"split": "validation", "metric": "macro_f1", "fp32": 0.6, "int8": int8, "delta": int8 - 0.6,
+                   "tolerance": 0.01, "n": 200, "passed": int8 - 0.6 >= -0.01}
+        (tmp_path / "fast_path.json").write_text(json.dumps({"int8": verdict}))
+
+    record(0.595)
+    assert allowed_precision(tmp_path, "int8") == (
+        "int8", "int8 allowed: validation macro_f1 0.6000 -> 0.5950 (at most 0.01 lower)")
+    record(0.55)
+    assert allowed_precision(tmp_path, "int8") == (
+        "fp32", "int8 refused: validation macro_f1 0.6000 -> 0.5500, more than 0.01 lower; serving fp32")
+    (tmp_path / "fast_path.json").unlink()
+    precision, why = allowed_precision(tmp_path, "int8")
+    assert precision == "fp32"
+    assert why == "int8 not checked for this model (run `hrm check-fast-path`); serving fp32"
+    assert allowed_precision(tmp_path, "fp32") == ("fp32", "fp32 asked for")
 
 
 # ---- load ----
@@ -184,19 +206,24 @@ def test_a_replica_killed_under_load_is_replaced_and_only_in_flight_requests_fai
     load = threading.Thread(target=run_load, args=(service.url + "/v1/sentiment/predict", [{"inputs": [REVIEW]}],
                                                    concurrency), kwargs=dict(stop=stop.is_set, results=results))
     load.start()
-    time.sleep(3)
-    victims = serve_replicas("sentiment")
-    killed_at = time.perf_counter()
-    for name in victims:
-        ray.kill(ray.get_actor(name, namespace="serve"), no_restart=True)
-    # Serve notices, starts a new replica and loads the model; requests meanwhile wait in the router's queue.
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline and not any(r.status == 200 and r.started > killed_at + 1 for r in list(results)):
-        time.sleep(0.5)
-    recovered_s = time.perf_counter() - killed_at
-    time.sleep(3)
-    stop.set()
-    load.join(timeout=300)
+    try:
+        # Every client has had an answer: the load runs through the replica about to die.
+        wait_for(lambda: sum(r.status == 200 for r in list(results)) >= concurrency, 120, "the load answered")
+        victims = serve_replicas("sentiment")
+        killed_at = time.perf_counter()
+        for name in victims:
+            ray.kill(ray.get_actor(name, namespace="serve"), no_restart=True)
+        # Serve notices, starts a new replica and loads the model; requests meanwhile wait in the router's queue.
+        wait_for(lambda: any(r.status == 200 and r.started > killed_at + 1 for r in list(results)), 180,
+                 "an answer to a request sent after the kill")
+        recovered_at = time.perf_counter()
+        recovered_s = recovered_at - killed_at
+        # Then a round of answers to requests sent once it answers again (what `after` checks).
+        wait_for(lambda: sum(r.started > recovered_at for r in list(results)) >= 2 * concurrency, 120,
+                 f"{2 * concurrency} answers to requests sent after the recovery")
+    finally:
+        stop.set()
+        load.join(timeout=300)
 
     failed = [r for r in results if r.status != 200]
     after = [r for r in results if r.started > killed_at + 1]
@@ -219,19 +246,30 @@ def test_a_new_version_swaps_in_under_load_with_no_failed_request(service, serve
     sentiment = next(d for d in config["applications"][0]["deployments"] if d["name"] == "sentiment")
     sentiment["user_config"]["version"] = new
 
+    def answered_by(version: str) -> list:
+        return [r for r in list(results) if r.status == 200 and r.body["model"]["version"] == version]
+
+    def swapped() -> bool:  # (or a request failed: the assertions below say so)
+        done = sorted(list(results), key=lambda r: r.started)
+        last = done[-concurrency:]
+        return any(r.status != 200 for r in done) or (
+            len(last) == concurrency and all(r.body["model"]["version"] == new for r in last))
+
+    concurrency = 8
     stop = threading.Event()
     results = []
-    load = threading.Thread(target=run_load, args=(service.url + "/v1/sentiment/predict", [{"inputs": [REVIEW]}], 8),
-                            kwargs=dict(stop=stop.is_set, results=results))
+    load = threading.Thread(target=run_load, args=(service.url + "/v1/sentiment/predict", [{"inputs": [REVIEW]}],
+                                                   concurrency), kwargs=dict(stop=stop.is_set, results=results))
     load.start()
-    time.sleep(2)
-    service.deploy(config)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not any(r.status == 200 and r.body["model"]["version"] == new for r in list(results)):
-        time.sleep(0.5)
-    time.sleep(2)
-    stop.set()
-    load.join(timeout=300)
+    try:
+        wait_for(lambda: len(answered_by(old)) >= concurrency, 120, f"answers from {old} before the swap")
+        service.deploy(config)
+        wait_for(lambda: answered_by(new), 120, f"an answer from {new}")
+        # Each replica swaps on its own: in the end the latest requests are all answered by the new version.
+        wait_for(swapped, 120, f"the last {concurrency} requests all answered by {new}")
+    finally:
+        stop.set()
+        load.join(timeout=300)
 
     versions = [r.body["model"]["version"] for r in sorted(results, key=lambda r: r.started) if r.status == 200]
     print(f"\nversion swap under load: {len(results)} requests, {versions.count(old)} answered by {old}, "
@@ -239,6 +277,11 @@ def test_a_new_version_swaps_in_under_load_with_no_failed_request(service, serve
     assert [r.status for r in results if r.status != 200] == []
     assert versions[0] == old and versions[-1] == new
     assert service.post("/v1/sentiment/predict", {"inputs": [REVIEW]}).json()["model"]["version"] == new
+    # Leave the app and the registry as the fixtures made them: the old version served again, the copy gone.
+    service.deploy()
+    wait_for(lambda: service.post("/v1/sentiment/predict", {"inputs": [REVIEW]}).json()["model"]["version"] == old,
+             120, f"{old} served again")
+    shutil.rmtree(serve_registry / "sentiment" / new)
 
 
 # ---- auth ----
@@ -247,12 +290,12 @@ def test_the_token_closes_every_route_but_health(service):
     service.deploy(serve_config(), token=TOKEN)
     try:
         assert service.get("/v1/health").status_code == 200
-        for path in ("/v1/models", "/docs", "/openapi.json"):
+        for path in ("/v1/models", "/v1/registry"):
             assert service.get(path).status_code == 401
             assert service.get(path, token="wrong").status_code == 401
             assert service.get(path, token=TOKEN).status_code == 200
         refused = service.post("/v1/sentiment/predict", {"inputs": [REVIEW]})
-        assert refused.status_code == 401 and "bearer token" in refused.json()["detail"]
+        assert refused.status_code == 401 and "bearer token" in refused.json()["detail"][0]["msg"]
         assert service.post("/v1/sentiment/predict", {"inputs": [REVIEW]}, token=TOKEN).status_code == 200
         assert service.post("/v1/pipelines/employee-insights", {"employees": [{"id": "e", "record": IBM_ROW}]},
                             token=TOKEN).status_code == 200

@@ -34,17 +34,14 @@ class Screening(TextTask):
     )
     data_files = ("resume_screening_livecareer_2484/resumes_livecareer_2484.csv.gz",)
     # Resumes run to ~1,000 tokens (median); training reads one chunk per resume per epoch, so a chunk must
-    # be long enough to show the job family. In the GPU sweep (README, "Quality") 384-token chunks scored
-    # test macro-F1 0.607-0.647 over 3 seeds at 3 epochs and 0.674-0.744 over 5 seeds at 5 epochs, against
-    # 0.580 for 128-token chunks at 6 epochs. Up to 3 chunks cover a median resume at inference.
+    # be long enough to show the job family, and up to 3 chunks cover a median resume at inference. Chosen in
+    # GPU sweeps that ranked by the test split (docs/selection.md): to be re-derived on validation.
     default_max_length = 384
     default_max_chunks = 3
     default_epochs = 5.0
     # Without attention dropout a CPU step on 384-token chunks is 1.9x faster (TrainConfig.attention_dropout),
-    # which is what lets 5 epochs fit ~25 minutes on a 2-core Intel Xeon (README, "Quality": an AVX2-only AMD
-    # VM took 54); in the sweep it changed nothing else (5 seeds: mean test macro-F1 0.705 without, 0.706
-    # with the backbone's 0.1). Sentiment keeps it: there it cost 0.014 over 6 seeds, and 128-token steps
-    # gain only 1.25x.
+    # which is what lets 5 epochs fit ~25 minutes on a 2-core Intel Xeon (an AVX2-only AMD VM took 54). The
+    # speed is the reason; its effect on quality was compared on test only (docs/selection.md).
     default_attention_dropout = 0.0
     default_lr = 1e-4
     default_batch_size = 8  # per worker: 24 classes and ~1,600 resumes need many small steps
