@@ -371,13 +371,19 @@ class Data:
         return self.chunks[key]
 
     def tfidf(self, task) -> dict:
-        """Validation and test probabilities of the TF-IDF + logistic regression baseline fit on train."""
+        """Validation and test probabilities of the TF-IDF + logistic regression baseline fit on train, its C
+        chosen on validation (as benchmarks/quality.py fits it)."""
         if task.name not in self.tfidf_probs:
-            from hrm_ray.baselines import fit_tfidf_baseline
+            from hrm_ray.baselines import fit_tuned_tfidf_baseline
 
             splits = self.splits[task.name]
-            predict_proba = fit_tfidf_baseline(splits["train"]["text"].tolist(), task.label_index(splits["train"]))
-            self.tfidf_probs[task.name] = {s: predict_proba(splits[s]["text"].tolist()) for s in ("validation", "test")}
+            train, validation = splits["train"], splits["validation"]
+            baseline = fit_tuned_tfidf_baseline(task.labels, task.primary_metric, train["text"].tolist(),
+                                                task.label_index(train), validation["text"].tolist(),
+                                                task.label_index(validation))
+            log(f"[sweep] {task.name} TF-IDF baseline: {baseline.chosen}")
+            self.tfidf_probs[task.name] = {s: baseline.predict_proba(splits[s]["text"].tolist())
+                                           for s in ("validation", "test")}
         return self.tfidf_probs[task.name]
 
     def stars(self, task) -> dict[str, int]:
@@ -686,7 +692,8 @@ def worker(wid: int, args, todo, results, t0: float) -> None:
 
 
 def table(rows) -> str:
-    rows = sorted(rows, key=lambda r: (r["task"], -(r.get("test_f1") or -1)))
+    # Ranked by validation (docs/selection.md): the test column is reported, never compared on.
+    rows = sorted(rows, key=lambda r: (r["task"], -(r.get("val_f1") or -1)))
     default_tokens = {r["task"]: r["train_tokens_per_epoch"] * r["epochs"] for r in rows
                       if r["name"].endswith("-default") and "train_tokens_per_epoch" in r}
     head = (f"{'task':<10}{'config':<21}{'ep':>6}{'best':>5}{'val_f1':>8}{'test_f1':>8}{'test_acc':>9}"

@@ -1,22 +1,33 @@
 """Serving throughput and latency on one model and one set of texts, single-text requests, three ways:
 
-  (a) the limit: in-process fp32 forward passes over batches of `concurrency` texts (length-sorted, no HTTP);
-  (b) hrm's Serve app over HTTP (`hrm serve`, serve_configs/local.yaml), fp32 and the fast path (int8);
-  (c) what a user would write instead: FastAPI + transformers, one fp32 forward pass per request
+  (a) the limit: in-process forward passes over batches of `concurrency` texts (hrm's Predictor, no HTTP);
+  (b) hrm's Serve app over HTTP (`hrm serve`, serve_configs/local.yaml, one replica);
+  (c) what a user would write instead: FastAPI + transformers, an async route, one forward pass per request
       (benchmarks/plain_fastapi_server.py under uvicorn).
 
-    python benchmarks/serve_throughput.py --models models --data-dir $HRM_DATA_DIR
+    python benchmarks/serve_throughput.py --models models --data-dir $HRM_DATA_DIR    (3 pairs, 200 requests a level)
     python benchmarks/serve_throughput.py --device cuda ...    (all three on the GPU: serve_configs/gpu.yaml's
                                                                 deployment, fast path bf16 instead of int8)
+    python benchmarks/serve_throughput.py --pairs 2 --requests 20 --concurrency 1 8    (a smoke run)
 
-Prints requests/s, p50 and p99 at concurrency 1, 8 and 32, and the ratios the targets are set on:
-Serve fp32 / (a) at c=32 (target >= 0.8), fast path / (c) at c=32 (target >= 2), Serve p50 - direct
-forward p50 at c=1 (target <= 10 ms). The load generator shares the machine's cores with the server.
+Every comparison is like for like. Each precision (fp32, and the fast path, int8 on CPU or bf16 on a GPU,
+where the model's fast-path check passed) runs on all three sides, prepared by the same code; all three read
+a text the same way (chunks of the model's max_length tokens, up to its max_chunks, logits averaged) with the
+same torch thread count (every core, as the replica's `torch_threads: 0`). The load generator shares the
+machine's cores with the server, on every side alike.
+
+Protocol (benchmarks/ab.py): --pairs alternating pairs of hrm (b) and the Ray-free side ((a), then (c)),
+--requests requests per concurrency level and side (200 by default, so that a p99 rests on two requests or
+more). Ray runs only while (b) is measured: it starts before and stops after, so its idle cost never lands
+on (a) or (c). Each pair's figures are printed, then per ratio its median over the pairs and min-max:
+(b)/(c) requests/s at each level and precision, (b)/(a) at the highest level (target >= 0.8 for fp32),
+(b) p50 - (a) p50 at c=1 (target <= 10 ms), and what the fast path is worth inside hrm, (b) fast / (b) fp32.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import os
 import subprocess
@@ -31,17 +42,27 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.ab import alternating_pairs, side_order, spread  # noqa: E402
+from hrm_ray.fast_path import allowed_precision  # noqa: E402
 from hrm_ray.predictor import Predictor  # noqa: E402
 from hrm_ray.ray_session import free_port  # noqa: E402
 from hrm_ray.serve.launch import deploy, wait_until_serving  # noqa: E402
 from hrm_ray.serve.loadgen import run_load, summary  # noqa: E402
 from hrm_ray.tasks import get_task  # noqa: E402
 
-CONCURRENCY = (1, 8, 32)
+SIDES = {"limit": "(a) in-process", "hrm": "(b) hrm Serve", "plain": "(c) plain FastAPI"}
+CHECKED_TEXTS = 32  # texts whose answers are compared across sides: they must do the same work
 
 
-def requests_for(concurrency: int, scale: int) -> int:
-    return scale * max(4, concurrency * 3)
+def served_precisions(model_dir: Path, device: str) -> list[str]:
+    """fp32, and the fast path where the model's check allows it (else Serve would quietly run fp32)."""
+    fast = "bf16" if device == "cuda" else "int8"
+    precision, why = allowed_precision(model_dir, fast)
+    print(f"fast path: {why}", flush=True)
+    return ["fp32"] + ([fast] if precision == fast else [])
+
+
+# ---- measuring one side at every concurrency level ----
 
 
 def in_process(predictor: Predictor, texts: list[str], concurrency: int, total: int) -> dict:
@@ -66,6 +87,63 @@ def over_http(url: str, texts: list[str], concurrency: int, total: int) -> dict:
     return summary(run_load(url, bodies, concurrency, total=total))
 
 
+def answers(url: str, texts: list[str]) -> np.ndarray:
+    """Class probabilities a server gives for `texts`, one request."""
+    reply = requests.post(url, json={"inputs": [{"text": text} for text in texts]}, timeout=120)
+    reply.raise_for_status()
+    return np.array([list(p["probabilities"].values()) for p in reply.json()["predictions"]])
+
+
+def http_side(url: str, texts: list[str], args: argparse.Namespace) -> dict:
+    return {"levels": {c: over_http(url, texts, c, args.requests) for c in args.concurrency},
+            "answers": answers(url, texts[:CHECKED_TEXTS])}
+
+
+# ---- the two sides of a pair ----
+
+
+def hrm_side(args: argparse.Namespace, models: Path, texts: list[str], precisions: list[str]) -> dict:
+    """(b) at every precision, with a Ray started for it and stopped after it."""
+    import ray
+    from ray import serve
+
+    ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
+    try:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        measured = {}
+        for precision in precisions:
+            deploy(serve_config(precision, args.device), models, port, ray.get_runtime_context().gcs_address)
+            wait_until_serving(base, 1)
+            wait_for_precision(base, precision)  # a redeploy swaps the model in place, a moment later
+            measured[("hrm", precision)] = http_side(f"{base}/v1/sentiment/predict", texts, args)
+        return measured
+    finally:
+        serve.shutdown()
+        ray.shutdown()
+
+
+def ray_free_side(args: argparse.Namespace, model_dir: Path, texts: list[str], precisions: list[str]) -> dict:
+    """(a) and (c) at every precision, no Ray running."""
+    import torch
+
+    torch.set_num_threads(os.cpu_count() or 1)  # as the replica's torch_threads: 0
+    measured = {}
+    for precision in precisions:
+        predictor = Predictor(model_dir, precision=precision, device=args.device)
+        measured[("limit", precision)] = {
+            "levels": {c: in_process(predictor, texts, c, args.requests) for c in args.concurrency},
+            "answers": predictor.text_probabilities(texts[:CHECKED_TEXTS])}
+        del predictor
+    for precision in precisions:
+        with plain_server(model_dir, precision, args.device) as url:
+            measured[("plain", precision)] = http_side(url, texts, args)
+    return measured
+
+
+# ---- servers ----
+
+
 def serve_config(precision: str, device: str) -> dict:
     config = yaml.safe_load((REPO / "serve_configs" / ("gpu.yaml" if device == "cuda" else "local.yaml")).read_text())
     app = config["applications"][0]
@@ -77,82 +155,33 @@ def serve_config(precision: str, device: str) -> dict:
     return copy.deepcopy(config)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", default="models", help="registry with a trained sentiment model")
-    parser.add_argument("--data-dir", default=os.environ.get("HRM_DATA_DIR", "../shared/data"))
-    parser.add_argument("--scale", type=int, default=4, help="requests per level = scale x max(4, 3 x concurrency)")
-    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    args = parser.parse_args()
+def wait_for_precision(base: str, precision: str, timeout_s: float = 240) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        served = requests.get(f"{base}/v1/models", timeout=60).json()["models"]
+        if served and served[0]["precision"] == precision:
+            return
+        time.sleep(1)
+    raise TimeoutError(f"Serve did not switch to {precision} in {timeout_s} s: {served}")
 
-    import ray
-    import torch
 
-    torch.set_num_threads(os.cpu_count() or 1)
-    models = Path(args.models).resolve()
-    model_dir = (models / "sentiment" / "latest").resolve()
-    frame = get_task("sentiment").training_frame(Path(args.data_dir))
-    texts = frame["text"].sample(n=512, random_state=0).tolist()
-    predictor = Predictor(model_dir, device=args.device)
-    gpu = f", {torch.cuda.get_device_name()}" if args.device == "cuda" else ""
-    # Ray's experimental HAProxy ingress, when the caller's environment switches it on (README, "Serving").
-    haproxy = all(os.environ.get(f"RAY_SERVE_ENABLE_{switch}") == "1" for switch in ("HA_PROXY", "DIRECT_INGRESS"))
-    print(f"model {model_dir} (max_length {predictor.max_length}); {len(texts)} real reviews, "
-          f"mean {np.mean([len(t) for t in texts]):.0f} characters; {os.cpu_count()} cores{gpu}; "
-          f"HTTP ingress: {'HAProxy to the ingress replicas' if haproxy else 'the Serve proxy actor'}")
-
-    results: dict[str, dict[int, dict]] = {"(a) in-process fp32": {}}
-    for c in CONCURRENCY:
-        results["(a) in-process fp32"][c] = in_process(predictor, texts, c, requests_for(c, args.scale))
-    del predictor
-
-    ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
+@contextlib.contextmanager
+def plain_server(model_dir: Path, precision: str, device: str):
+    """(c) under uvicorn in its own process, reading texts as the model was trained to (hrm_config.yaml)."""
+    trained = yaml.safe_load((model_dir / "hrm_config.yaml").read_text())
     port = free_port()
-    url = f"http://127.0.0.1:{port}/v1/sentiment/predict"
-    fast_precision = "bf16" if args.device == "cuda" else "int8"
-    for precision in ("fp32", fast_precision):
-        deploy(serve_config(precision, args.device), models, port, ray.get_runtime_context().gcs_address)
-        wait_until_serving(f"http://127.0.0.1:{port}", 1)
-        served = requests.get(f"http://127.0.0.1:{port}/v1/models", timeout=60).json()["models"][0]
-        name = f"(b) hrm Serve {served['precision']}"
-        results[name] = {c: over_http(url, texts, c, requests_for(c, args.scale)) for c in CONCURRENCY}
-    from ray import serve
-
-    serve.shutdown()
-    ray.shutdown()
-
-    plain_port = free_port()
-    env = {**os.environ, "HRM_BENCH_MODEL": str(model_dir), "HRM_BENCH_MAX_LENGTH": str(served_max_length(model_dir)),
-           "HRM_BENCH_DEVICE": args.device}
+    env = {**os.environ, "HRM_BENCH_MODEL": str(model_dir), "HRM_BENCH_MAX_LENGTH": str(trained["max_length"]),
+           "HRM_BENCH_MAX_CHUNKS": str(trained.get("max_chunks") or 1), "HRM_BENCH_DEVICE": device,
+           "HRM_BENCH_PRECISION": precision, "HRM_BENCH_THREADS": "0"}
     server = subprocess.Popen([sys.executable, "-m", "uvicorn", "benchmarks.plain_fastapi_server:app", "--port",
-                               str(plain_port), "--log-level", "warning"], cwd=REPO, env=env)
+                               str(port), "--log-level", "warning"], cwd=REPO, env=env)
     try:
-        plain_url = f"http://127.0.0.1:{plain_port}/v1/sentiment/predict"
-        wait_for(plain_url)
-        results["(c) plain FastAPI fp32"] = {c: over_http(plain_url, texts, c, requests_for(c, args.scale))
-                                             for c in CONCURRENCY}
+        url = f"http://127.0.0.1:{port}/v1/sentiment/predict"
+        wait_for(url)
+        yield url
     finally:
         server.terminate()
         server.wait(timeout=30)
-
-    print(f"\n{'server':28} {'c':>3} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
-    for name, levels in results.items():
-        for c, row in levels.items():
-            print(f"{name:28} {c:>3} {row['rps']:8.1f} {row['p50_ms']:8.1f} {row['p99_ms']:8.1f} {row['errors']:>6}")
-    limit, plain = results["(a) in-process fp32"], results["(c) plain FastAPI fp32"]
-    fp32 = next(v for k, v in results.items() if k.endswith("fp32") and k.startswith("(b)"))
-    fast = results.get(f"(b) hrm Serve {fast_precision}")
-    print(f"\nServe fp32 / (a) at c=32: {fp32[32]['rps'] / limit[32]['rps']:.2f}  (target >= 0.8)")
-    if fast:
-        print(f"Serve {fast_precision} / (c) at c=32: {fast[32]['rps'] / plain[32]['rps']:.2f}  (target >= 2)")
-    else:
-        print(f"Serve {fast_precision}: the model's fast-path check did not pass, so Serve ran fp32 twice")
-    print(f"Serve fp32 p50 - direct forward p50 at c=1: {fp32[1]['p50_ms'] - limit[1]['p50_ms']:+.1f} ms  "
-          f"(target <= 10 ms)")
-
-
-def served_max_length(model_dir: Path) -> int:
-    return int(yaml.safe_load((model_dir / "hrm_config.yaml").read_text())["max_length"])
 
 
 def wait_for(url: str, timeout_s: float = 120) -> None:
@@ -164,6 +193,91 @@ def wait_for(url: str, timeout_s: float = 120) -> None:
         except requests.RequestException:
             time.sleep(0.5)
     raise TimeoutError(f"{url} did not come up")
+
+
+# ---- reporting ----
+
+
+def print_pair(pair: int, hrm: dict, ray_free: dict) -> None:
+    first = "hrm" if side_order(pair)[0] == "A" else "Ray-free sides"
+    print(f"\npair {pair + 1} ({first} first)\n{'server':30} {'c':>3} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+          f"{'n':>5} {'errors':>6}")
+    for (side, precision), result in sorted({**ray_free, **hrm}.items()):
+        for c, row in result["levels"].items():
+            print(f"{SIDES[side] + ' ' + precision:30} {c:>3} {row['rps']:8.1f} {row['p50_ms']:8.1f} "
+                  f"{row['p99_ms']:8.1f} {row['requests']:>5} {row['errors']:>6}", flush=True)
+
+
+def print_agreement(measured: dict, precisions: list[str]) -> None:
+    """The sides must do the same work: their answers on the same texts at the same precision agree."""
+    for precision in precisions:
+        hrm = measured[("hrm", precision)]["answers"]
+        for side in ("limit", "plain"):
+            other = measured[(side, precision)]["answers"]
+            same = float(np.mean(hrm.argmax(1) == other.argmax(1)))
+            print(f"answers, {SIDES['hrm']} vs {SIDES[side]} at {precision}, {len(hrm)} texts: same label "
+                  f"{same:.0%}, largest probability gap {np.abs(hrm - other).max():.4f}")
+
+
+def print_ratios(pairs: list[tuple[dict, dict]], precisions: list[str], levels: list[int]) -> None:
+    measured = [{**hrm, **ray_free} for hrm, ray_free in pairs]
+
+    def rps(pair: dict, side: str, precision: str, c: int) -> float:
+        return pair[(side, precision)]["levels"][c]["rps"]
+
+    print(f"\nratios: median over the pairs (min, max)")
+    for precision in precisions:
+        for c in levels:
+            ratio = spread([rps(m, "hrm", precision, c) / rps(m, "plain", precision, c) for m in measured])
+            print(f"(b)/(c) {precision} requests/s at c={c}: {ratio.format()}")
+    top = max(levels)
+    for precision in precisions:
+        ratio = spread([rps(m, "hrm", precision, top) / rps(m, "limit", precision, top) for m in measured])
+        target = "  (target >= 0.8)" if precision == "fp32" else ""
+        print(f"(b)/(a) {precision} requests/s at c={top}: {ratio.format()}{target}")
+    if 1 in levels:
+        for precision in precisions:
+            gap = spread([m[("hrm", precision)]["levels"][1]["p50_ms"] - m[("limit", precision)]["levels"][1]["p50_ms"]
+                          for m in measured])
+            print(f"(b) p50 - (a) p50 {precision} at c=1: {gap.format(1, ' ms')}  (target <= 10 ms)")
+    for fast in precisions[1:]:
+        for c in levels:
+            ratio = spread([rps(m, "hrm", fast, c) / rps(m, "hrm", "fp32", c) for m in measured])
+            print(f"(b) {fast} / (b) fp32 requests/s at c={c} (what the fast path is worth): {ratio.format()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", default="models", help="registry with a trained sentiment model")
+    parser.add_argument("--data-dir", default=os.environ.get("HRM_DATA_DIR", "../shared/data"))
+    parser.add_argument("--requests", type=int, default=200, help="requests per concurrency level and side")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
+    parser.add_argument("--pairs", type=int, default=3, help="alternating pairs of hrm and the Ray-free sides")
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    args = parser.parse_args()
+
+    models = Path(args.models).resolve()
+    model_dir = (models / "sentiment" / "latest").resolve()
+    texts = get_task("sentiment").training_frame(Path(args.data_dir))["text"].sample(n=512, random_state=0).tolist()
+    precisions = served_precisions(model_dir, args.device)
+    trained = yaml.safe_load((model_dir / "hrm_config.yaml").read_text())
+    gpu = ""
+    if args.device == "cuda":
+        import torch
+
+        gpu = f", {torch.cuda.get_device_name()}"
+    # Ray's experimental HAProxy ingress, when the caller's environment switches it on (README, "Serving").
+    haproxy = all(os.environ.get(f"RAY_SERVE_ENABLE_{switch}") == "1" for switch in ("HA_PROXY", "DIRECT_INGRESS"))
+    print(f"model {model_dir} (max_length {trained['max_length']}, max_chunks {trained.get('max_chunks') or 1}); "
+          f"{len(texts)} real reviews, mean {np.mean([len(t) for t in texts]):.0f} characters; {os.cpu_count()} cores"
+          f"{gpu}; precisions {precisions}; {args.requests} requests a level; HTTP ingress: "
+          f"{'HAProxy to the ingress replicas' if haproxy else 'the Serve proxy actor'}", flush=True)
+
+    pairs = alternating_pairs(args.pairs, lambda: hrm_side(args, models, texts, precisions),
+                              lambda: ray_free_side(args, model_dir, texts, precisions), on_pair=print_pair)
+    print()
+    print_agreement({**pairs[0][0], **pairs[0][1]}, precisions)
+    print_ratios(pairs, precisions, args.concurrency)
 
 
 if __name__ == "__main__":

@@ -1,14 +1,17 @@
 """Which tree settings a tabular task should default to, chosen by cross-validation, never by the test split.
 
     python benchmarks/xgboost_cv.py --task attrition --data-dir $HRM_DATA_DIR
+    python benchmarks/xgboost_cv.py --task attrition --depths 2 --etas 0.1 --folds 3 --repeats 1   (a smoke run)
 
 The validation split of a tabular task is ~120 rows (attrition: ~20 employees who left), too few to choose
 settings on: one run's validation score moves by several points with the seed. So every setting of a small
 grid (depth x learning rate) is scored by k-fold cross-validation on train + validation together, repeated
-with reshuffled folds, each fold's model trained the way `hrm train --learner xgboost` trains it (XGBoost's
-early stopping on the held-out fold's loss). Prints the mean and standard error per setting, best first,
-with the task's current default marked; then, for the best setting and the default, the test score of the
-recipe as `hrm train` runs it (train split, early stopping on validation), one process.
+with reshuffled folds, each fold's model trained the way `hrm train --learner xgboost` trains it: XGBoost's
+early stopping on a stratified inner split of the fold's training part, as large a share of it as validation
+is of train + validation in hrm's split. The held-out fold is only scored, never stopped on (stopping on it
+would pick each fold's best round by the very score reported). Prints the mean and standard error per
+setting, best first, with the task's current default marked; then, for the best setting and the default,
+the test score of the recipe as `hrm train` runs it (train split, early stopping on validation), one process.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ import os
 import numpy as np
 import pandas as pd
 import xgboost
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from hrm_ray.config import TrainConfig
+from hrm_ray.data import SplitSpec
 from hrm_ray.metrics import classification_metrics
 from hrm_ray.tabular_features import encode, feature_schema
 from hrm_ray.tasks import get_task
@@ -34,10 +38,23 @@ from hrm_ray.train.xgboost_loop import predict_proba, xgboost_params
 MAX_ROUNDS = 2000  # a ceiling: early stopping ends every fit long before it at these learning rates
 
 
-def fit(params: dict, train: tuple, held_out: tuple, early_stopping_rounds: int) -> xgboost.Booster:
+# The stopping rows' share of a fold's training part: validation's share of train + validation in hrm's split.
+STOPPING_SHARE = SplitSpec.validation / (1 - SplitSpec.test)
+
+
+def fit(params: dict, train: tuple, stopping: tuple, early_stopping_rounds: int) -> xgboost.Booster:
+    """Fit on `train`, stopping when the loss on `stopping` has not improved for `early_stopping_rounds`."""
     return xgboost.train(params, xgboost.DMatrix(train[0], label=train[1]), num_boost_round=MAX_ROUNDS,
-                         evals=[(xgboost.DMatrix(held_out[0], label=held_out[1]), "held_out")],
+                         evals=[(xgboost.DMatrix(stopping[0], label=stopping[1]), "stopping")],
                          early_stopping_rounds=early_stopping_rounds, verbose_eval=False)
+
+
+def fit_on_fold(params: dict, training_part: tuple, early_stopping_rounds: int, seed: int) -> xgboost.Booster:
+    """Fit on a fold's training part the way hrm train fits on its train split: early stopping on a stratified
+    inner split of those rows, so the held-out fold stays unseen until it is scored."""
+    fit_x, stop_x, fit_y, stop_y = train_test_split(*training_part, test_size=STOPPING_SHARE,
+                                                    stratify=training_part[1], random_state=seed)
+    return fit(params, (fit_x, fit_y), (stop_x, stop_y), early_stopping_rounds)
 
 
 def main() -> None:
@@ -76,11 +93,11 @@ def main() -> None:
         params = xgboost_params(config, len(task.labels))
         scores, rounds = [], []
         for repeat in range(args.repeats):
-            for fit_rows, held_rows in StratifiedKFold(args.folds, shuffle=True, random_state=repeat).split(*pool):
-                held_out = (pool[0][held_rows], pool[1][held_rows])
-                booster = fit(params, (pool[0][fit_rows], pool[1][fit_rows]), held_out,
-                              config.xgboost.early_stopping_rounds)
-                scores.append(score(booster, held_out))
+            folds = StratifiedKFold(args.folds, shuffle=True, random_state=repeat).split(*pool)
+            for fold, (training_rows, held_rows) in enumerate(folds):
+                booster = fit_on_fold(params, (pool[0][training_rows], pool[1][training_rows]),
+                                      config.xgboost.early_stopping_rounds, seed=repeat * args.folds + fold)
+                scores.append(score(booster, (pool[0][held_rows], pool[1][held_rows])))
                 rounds.append(booster.best_iteration + 1)
         rows.append(dict(depth=depth, eta=eta, mean=float(np.mean(scores)),
                          sem=float(np.std(scores) / np.sqrt(len(scores))), rounds=int(np.median(rounds)), params=params))
