@@ -10,18 +10,19 @@
     hrm demo
 
 Errors in what the user gave (unknown task, missing folder, malformed row) print one line naming the
-problem and exit with status 2, never a traceback.
+problem and exit with status 2, never a traceback. Every command prints hrm's progress and real errors, with
+the known-harmless lines of Ray and the libraries hidden; `--verbose` shows them (hrm_ray/console.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 from pathlib import Path
 
+from hrm_ray import console
 from hrm_ray.config import ConfigError, TrainConfig
 from hrm_ray.data import DataError
 from hrm_ray.fast_path import PrecisionError
@@ -168,29 +169,36 @@ def _serve(args) -> None:
     import tempfile
 
     import click
+    import ray
     import yaml
     from ray.serve.scripts import cli as serve_cli
 
     from hrm_ray import ray_session
     from hrm_ray.serve.config_file import check_gpus_here, local_config, read_serve_config
+    from hrm_ray.serve.launch import follow_app
 
     config = local_config(read_serve_config(args.config), args.models, os.environ.get("HRM_API_TOKEN"))
-    if ray_session.running_cluster() is None:  # `serve run` starts Ray here, with this machine's GPUs alone
+    if ray_session.running_cluster() is None:  # Ray starts here, with this machine's GPUs alone
         import torch
 
         check_gpus_here(config, args.config, torch.cuda.device_count())
     if args.port:
         config.setdefault("http_options", {})["port"] = args.port
     resolved = Path(tempfile.mkdtemp(prefix="hrm-serve-")) / Path(args.config).name
-    resolved.write_text(yaml.safe_dump(config, sort_keys=False))
+    resolved.write_text(yaml.safe_dump(console.quiet_serve_config(config), sort_keys=False))
     http = config.get("http_options", {})
-    print(f"[hrm] serving {resolved} at http://{http.get('host', '127.0.0.1')}:{http.get('port', 8000)} "
-          f"(OpenAPI at /docs)", file=sys.stderr, flush=True)
+    url = f"http://{http.get('host', '127.0.0.1')}:{http.get('port', 8000)}"
+    print(f"[hrm] serving {resolved} at {url} (OpenAPI at /docs)", file=sys.stderr, flush=True)
+    # Started (or joined) here as by every hrm command, so Ray's console is as quiet as ours; `serve run` uses a
+    # Ray this process has already initialised (told its address, it does not warn of another).
+    ray_session.ensure_ray(namespace="serve")
+    address = ray.get_runtime_context().gcs_address
     try:
-        serve_cli.main(["run", str(resolved), *(["--non-blocking"] if args.non_blocking else [])],
-                       standalone_mode=False)
-    except click.exceptions.Abort:  # a second Ctrl-C while Serve shuts down
-        pass
+        serve_cli.main(["run", str(resolved), "--non-blocking", "--address", address], standalone_mode=False)
+    except click.exceptions.Abort:  # Ctrl-C while `serve run` submits the app
+        return
+    if not args.non_blocking:
+        follow_app(url)
 
 
 def _ui(args) -> None:
@@ -209,17 +217,22 @@ def _demo(args) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hrm", description="Fine-tune and use HR task models on Ray.")
+    common = argparse.ArgumentParser(add_help=False)
+    console.add_verbose_flag(common)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    train = commands.add_parser("train", help="fine-tune a task model with Ray Train (+ DeepSpeed)")
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, parents=[common], help=text)
+
+    train = command("train", "fine-tune a task model with Ray Train (+ DeepSpeed)")
     add_train_arguments(train)
     train.set_defaults(run=_train)
 
-    tune = commands.add_parser("tune", help="search hyperparameters with Ray Tune (ASHA) and register the best")
+    tune = command("tune", "search hyperparameters with Ray Tune (ASHA) and register the best")
     add_tune_arguments(tune)
     tune.set_defaults(run=_tune)
 
-    evaluate = commands.add_parser("evaluate", help="print a model's metrics as JSON")
+    evaluate = command("evaluate", "print a model's metrics as JSON")
     evaluate.add_argument("task", choices=list(TASKS))
     evaluate.add_argument("--model", required=True, help="model folder, or a registry task folder (uses latest)")
     evaluate.add_argument("--data-dir", default=os.environ.get("HRM_DATA_DIR", "data"))
@@ -228,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--output", help="also write the metrics JSON here")
     evaluate.set_defaults(run=_evaluate)
 
-    predict = commands.add_parser("predict", help="batch inference over a JSONL file with Ray Data")
+    predict = command("predict", "batch inference over a JSONL file with Ray Data")
     predict.add_argument("task", choices=list(TASKS))
     predict.add_argument("--model", required=True)
     predict.add_argument("--input", required=True, help="JSONL: one record per line, e.g. {\"text\": ...}")
@@ -236,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--num-actors", type=int, default=1, help="scoring actors (one model copy each)")
     predict.set_defaults(run=_predict)
 
-    check = commands.add_parser("check-fast-path", help="may Serve use int8/bf16 for this model? (training runs it)")
+    check = command("check-fast-path", "may Serve use int8/bf16 for this model? (training runs it)")
     check.add_argument("task", choices=list(TASKS))
     check.add_argument("--model", required=True)
     check.add_argument("--data-dir", default=os.environ.get("HRM_DATA_DIR", "data"))
@@ -245,14 +258,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="auto: the GPU for bf16 where there is one, else the CPU (int8 runs on CPU only)")
     check.set_defaults(run=_check_fast_path)
 
-    serve = commands.add_parser("serve", help="serve the registry's models over HTTP with Ray Serve")
+    serve = command("serve", "serve the registry's models over HTTP with Ray Serve")
     serve.add_argument("--config", default="serve_configs/local.yaml", help="a Serve YAML of serve_configs/")
     serve.add_argument("--models", help="model registry folder (default: the config's models_root, or $HRM_MODELS)")
     serve.add_argument("--port", type=int, help="HTTP port (default: the config's, 8000)")
     serve.add_argument("--non-blocking", action="store_true", help="deploy and return (the app keeps running in Ray)")
     serve.set_defaults(run=_serve)
 
-    ui = commands.add_parser("ui", help="the Gradio front end, a client of a running `hrm serve`")
+    ui = command("ui", "the Gradio front end, a client of a running `hrm serve`")
     ui.add_argument("--api", default="http://127.0.0.1:8000", help="the Serve HTTP API")
     ui.add_argument("--token", default=os.environ.get("HRM_API_TOKEN"), help="its bearer token (default $HRM_API_TOKEN)")
     ui.add_argument("--jobs", help="Ray dashboard address for the Train tab, e.g. http://127.0.0.1:8265")
@@ -261,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--port", type=int, default=7860)
     ui.set_defaults(run=_ui)
 
-    demo = commands.add_parser("demo", help="train what is missing, serve, and open the UI: the whole product")
+    demo = command("demo", "train what is missing, serve, and open the UI: the whole product")
     demo.add_argument("--models", default="models", help="model registry folder")
     demo.add_argument("--api-port", type=int, default=8000)
     demo.add_argument("--port", type=int, default=7860, help="UI port")
@@ -270,8 +283,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="[hrm] %(message)s")
     args = build_parser().parse_args(argv)
+    console.configure_console(args.verbose)
     try:
         args.run(args)
     except USER_ERRORS as error:

@@ -8,6 +8,9 @@
    or one made up for this run and printed).
 4. UI: Gradio on 127.0.0.1:7860, with the Ray Jobs API of this cluster for its Train tab.
 Ctrl-C closes the UI, Serve and Ray, in that order.
+
+It prints one `[hrm] demo N/4: ...` line per phase (models, Serve, UI, ready) and per task, hrm's training
+progress, and errors; `hrm demo --verbose` also shows what Ray, Serve and the libraries print (hrm_ray/console.py).
 """
 
 from __future__ import annotations
@@ -46,13 +49,20 @@ def prepare_data(models_root: Path) -> tuple[Path, bool]:
     return write_sample_data(folder), True
 
 
+def phase(number: int, text: str) -> None:
+    """One progress line: 1 models, 2 Serve, 3 UI, 4 ready."""
+    print(f"[hrm] demo {number}/4: {text}", flush=True)
+
+
 def train_missing(data_dir: Path, models_root: Path) -> None:
     from hrm_ray.train.run import train
 
-    for task in TASKS:
+    for number, task in enumerate(TASKS, 1):
+        of_all = f"(task {number} of {len(TASKS)})"
         if (models_root / task / LATEST_FILE).is_file():
-            print(f"[hrm] {task}: using {models_root / task / 'latest'}", flush=True)
+            phase(1, f"{task}: using {models_root / task / 'latest'} {of_all}")
             continue
+        phase(1, f"training {task} {of_all}")
         started = time.monotonic()
         train(TrainConfig(task=task, data_dir=str(data_dir), output=str(models_root), **FAST[task]))
         print(f"[hrm] {task}: trained in {time.monotonic() - started:.0f} s", flush=True)
@@ -76,13 +86,18 @@ def run_demo(models: str = "models", api_port: int = 8000, ui_port: int = 7860) 
     context = start_local_ray(include_dashboard=True, dashboard_host="127.0.0.1", num_cpus=2 * (os.cpu_count() or 1))
     try:
         train_missing(data_dir, models_root)
+        phase(2, f"deploying the Serve app ({len(TASKS)} task models)")
+        started = time.monotonic()
         config = yaml.safe_load((REPO / "serve_configs" / "local.yaml").read_text())
         deploy(config, models_root, api_port, context.address_info["gcs_address"], token)
         api_url = f"http://127.0.0.1:{api_port}"
         wait_until_serving(api_url, len(TASKS), token)
+        phase(2, f"the Serve app is up in {time.monotonic() - started:.0f} s")
+        phase(3, "starting the UI")
         page = build(api_url, token, jobs_address=f"http://{context.dashboard_url}", data_dir=str(data_dir),
                      models_dir=str(models_root), synthetic=synthetic)
         launch(page, ui_port, block=False)
+        phase(4, "ready")
         print(f"\n[hrm] UI   http://127.0.0.1:{ui_port}\n[hrm] API  {api_url}/docs  (Authorization: Bearer {token})\n"
               f"[hrm] data {data_dir}{' (synthetic)' if synthetic else ''}; models {models_root}\n"
               "[hrm] Ctrl-C stops everything", flush=True)

@@ -9,6 +9,8 @@ import socket
 import ray
 from ray._private import services
 
+from hrm_ray import console
+
 
 def set_train_driver_env() -> None:
     """Settings for the process that fits a Ray Train trainer; Train V2 passes them on to its controller."""
@@ -19,16 +21,17 @@ def set_train_driver_env() -> None:
     os.environ.setdefault("RAY_TRAIN_HEALTH_CHECK_INTERVAL_S", "0.5")
 
 
-def ensure_ray() -> None:
-    """Join the cluster in RAY_ADDRESS (or the job's, or the one `ray start` left here), else start a local Ray."""
+def ensure_ray(**options) -> None:
+    """Join the cluster in RAY_ADDRESS (or the job's, or the one `ray start` left here), else start a local Ray.
+    `options` go to ray.init (`hrm serve` joins Serve's namespace)."""
     set_train_driver_env()
     if ray.is_initialized():
         return
     address = running_cluster()
     if address is not None:
-        ray.init(address=address, runtime_env=_told(address))
+        ray.init(address=address, runtime_env=_told(address), **{**console.ray_init_options(), **options})
         return
-    start_local_ray()
+    start_local_ray(**options)
 
 
 def running_cluster() -> str | None:
@@ -51,7 +54,8 @@ def copies_that_fit(need: dict[str, float], capacity: dict[str, float]) -> int:
 
 
 def _told(address: str, runtime_env: dict | None = None) -> dict:
-    """This job's runtime env, with every process it starts told the cluster's address.
+    """This job's runtime env, with every process it starts told the cluster's address, and how much to print
+    (hrm_ray/console.py: Ray's workers are as quiet as this process).
 
     Ray's tools inside workers look for "the" local instance when they are not told; with two on one machine
     (`hrm demo` beside `hrm tune`, or the tests' Ray beside their 2-node cluster) they fail. One of them is
@@ -60,7 +64,8 @@ def _told(address: str, runtime_env: dict | None = None) -> dict:
     node's job agent: "No available agent to submit job".)
     """
     runtime_env = dict(runtime_env or {})
-    runtime_env["env_vars"] = {**runtime_env.get("env_vars", {}), "RAY_ADDRESS": address}
+    runtime_env["env_vars"] = {**console.ray_worker_env(), **runtime_env.get("env_vars", {}), "RAY_ADDRESS": address}
+    runtime_env.setdefault("worker_process_setup_hook", console.WORKER_SETUP_HOOK)
     return runtime_env
 
 
@@ -76,7 +81,10 @@ def start_local_ray(**options):
     port = free_port()
     address = f"{ray.util.get_node_ip_address()}:{port}"
     os.environ["RAY_GCS_SERVER_PORT"] = str(port)
+    for key, value in console.local_ray_env().items():  # before Ray starts: its processes inherit them
+        os.environ.setdefault(key, value)
+    runtime_env = _told(address, options.pop("runtime_env", None))
     try:
-        return ray.init(address="local", runtime_env=_told(address, options.pop("runtime_env", None)), **options)
+        return ray.init(address="local", runtime_env=runtime_env, **{**console.ray_init_options(), **options})
     finally:
         os.environ.pop("RAY_GCS_SERVER_PORT", None)

@@ -11,6 +11,7 @@ multi-node cluster --output and --storage-path should be shared storage (s3://, 
 import argparse
 import sys
 
+from hrm_ray import console
 from hrm_ray.cli import USER_ERRORS, add_train_arguments, config_from_args
 from hrm_ray.train.run import train
 
@@ -18,8 +19,11 @@ from hrm_ray.train.run import train
 def main() -> int:
     parser = argparse.ArgumentParser(prog="jobs/finetune.py", description=__doc__.split("\n")[0])
     add_train_arguments(parser)
+    console.add_verbose_flag(parser)
     try:
-        train(config_from_args(parser.parse_args()))
+        args = parser.parse_args()
+        console.configure_console(args.verbose)
+        train(config_from_args(args))
     except USER_ERRORS as error:
         print(f"finetune: error: {error}", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@ shared storage on a multi-node cluster. Resubmitting with --resume continues an 
 import argparse
 import sys
 
+from hrm_ray import console
 from hrm_ray.cli import USER_ERRORS, add_tune_arguments, search_from_args
 from hrm_ray.tune.search import run_search
 
@@ -18,8 +19,11 @@ from hrm_ray.tune.search import run_search
 def main() -> int:
     parser = argparse.ArgumentParser(prog="jobs/tune.py", description=__doc__.split("\n")[0])
     add_tune_arguments(parser)
+    console.add_verbose_flag(parser)
     try:
-        run_search(*search_from_args(parser.parse_args()))
+        args = parser.parse_args()
+        console.configure_console(args.verbose)
+        run_search(*search_from_args(args))
     except USER_ERRORS as error:
         print(f"tune: error: {error}", file=sys.stderr)
         return 2

@@ -1,4 +1,9 @@
-"""Bad input to the CLI: one line that names the problem, exit status 2, no traceback, no Ray started."""
+"""The CLI. Bad input: one line that names the problem, exit status 2, no traceback, no Ray started. A good run:
+hrm's progress and result, without the known-harmless noise of the libraries underneath."""
+
+import os
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -121,3 +126,27 @@ def test_fast_path_check_on_a_gpu_it_cannot_use_is_named_before_loading(capsys, 
     code, err = run(capsys, "check-fast-path", "sentiment", "--model", str(tmp_path), "--data-dir", str(data_dir),
                     "--precision", precision, "--device", "cuda")
     assert code == 2 and message in err
+
+
+def test_every_command_takes_verbose():
+    parser = build_parser()
+    for argv in (["train", "attrition"], ["serve"], ["demo"], ["tune", "attrition"], ["ui"]):
+        assert parser.parse_args([*argv, "--verbose"]).verbose and not parser.parse_args(argv).verbose
+
+
+def test_train_prints_its_progress_and_result_without_library_noise(tmp_path, data_dir):
+    """The default console of `hrm train` (hrm_ray/console.py): hrm's lines and XGBoost's evaluation lines (the
+    UI's Train tab plots them), no Ray C++ error lines, FutureWarnings or transformers load reports."""
+    env = {key: value for key, value in os.environ.items() if key != "HRM_VERBOSE"}
+    done = subprocess.run(
+        [sys.executable, "-m", "hrm_ray.cli", "train", "attrition", "--learner", "xgboost", "--data-dir", str(data_dir),
+         "--output", str(tmp_path / "models")],
+        env=env, capture_output=True, text=True, timeout=600,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-3000:]
+    assert "[hrm] training attrition (xgboost)" in output and "[hrm] saved" in output
+    assert "[hrm] test metrics" in output and "validation-logloss" in output
+    noise = [line for line in output.splitlines()
+             if " E " in line or "core_worker" in line or "FutureWarning" in line or "LOAD REPORT" in line]
+    assert not noise, "\n".join(noise)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
 
+from hrm_ray import console
 from hrm_ray.config import ConfigError, TrainConfig
 from hrm_ray.data import resolve_data_dir
 from hrm_ray.model_card import model_card
@@ -41,6 +42,13 @@ def check_config(config: TrainConfig) -> None:
     for flag, value in subsets.items():
         if value is not None and value < 1:
             raise ConfigError(f"{flag} must be at least 1, got {value}")
+    if config.columns is not None:
+        if not isinstance(task, TabularTask):
+            raise ConfigError(f"columns is a setting of the tabular tasks, not of {task.name}")
+        try:
+            task.check_columns(config.columns)
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
     if config.attention_dropout is not None and not 0 <= config.attention_dropout < 1:
         raise ConfigError(f"attention_dropout must be in [0, 1), got {config.attention_dropout}")
     try:
@@ -81,6 +89,7 @@ def resolve_task_defaults(config: TrainConfig) -> None:
     if config.attention_dropout is None:
         config.attention_dropout = task.default_attention_dropout
     if isinstance(task, TabularTask):
+        config.columns = config.columns or task.default_columns()
         for key, value in task.default_xgboost.items():
             if getattr(config.xgboost, key) is None:
                 setattr(config.xgboost, key, value)
@@ -151,6 +160,7 @@ def train(config: TrainConfig) -> str:
         storage_path=config.storage_path or str(runs_root),
         failure_config=FailureConfig(max_failures=config.max_failures),
         checkpoint_config=CheckpointConfig(num_to_keep=2),
+        logging_config=console.train_logging_config(),
     )
     trainer = build_trainer(config, run_config)
     print(f"[hrm] training {task.name} ({config.learner}) with {config.num_workers} worker(s)", flush=True)
@@ -162,7 +172,7 @@ def train(config: TrainConfig) -> str:
         # The run's checkpoints only matter for resuming it; once its model is published they are dead weight.
         shutil.rmtree(Path(run_config.storage_path) / run_config.name, ignore_errors=True)
     print(f"[hrm] saved {location}", flush=True)
-    print(f"[hrm] test metrics {json.dumps({k: v for k, v in metrics.items() if k != 'per_class_f1'})}", flush=True)
+    print(f"[hrm] test metrics {json.dumps({k: v for k, v in metrics.items() if k not in ('per_class_f1', 'by_group')})}", flush=True)
     return location
 
 
@@ -201,7 +211,7 @@ def _xgboost_trainer(config: TrainConfig, task, scaling: ScalingConfig, run_conf
     from hrm_ray.train.xgboost_loop import train_loop_per_worker
 
     # The categories seen in training, fixed here so every worker one-hot encodes the same columns.
-    schema = feature_schema(task, task_splits(task, config)["train"]["record"].tolist())
+    schema = feature_schema(task, task_splits(task, config)["train"]["record"].tolist(), config.columns)
     return XGBoostTrainer(
         train_loop_per_worker,
         train_loop_config={"config": config.to_dict(), "schema": schema},

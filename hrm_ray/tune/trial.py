@@ -13,6 +13,7 @@ from ray import tune
 from ray.train import CheckpointConfig, FailureConfig, RunConfig
 from ray.tune.integration.ray_train import TuneReportCallback
 
+from hrm_ray import console
 from hrm_ray.config import TrainConfig
 from hrm_ray.ray_session import set_train_driver_env
 from hrm_ray.train.run import build_trainer
@@ -36,6 +37,7 @@ def run_trial(params: dict[str, Any], base: dict[str, Any], train_storage: str) 
         failure_config=FailureConfig(max_failures=config.max_failures),
         checkpoint_config=CheckpointConfig(num_to_keep=2),
         callbacks=[TuneReportCallback()],
+        logging_config=console.train_logging_config(),
     )
     result = build_trainer(config, run_config).fit()
     if result.error:
