@@ -132,15 +132,20 @@ HARMLESS_WARNINGS = [
 
 # The heads AutoModelForSequenceClassification puts on an encoder checkpoint: new by design when fine-tuning.
 NEW_HEAD_PREFIXES = ("classifier.", "pre_classifier.", "score.")
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# ECMA-48 escape sequences: transformers colours its reports, Ray the "(RayTrainWorker pid=...)" prefixes.
+ANSI_ESCAPE = re.compile(r"\x1b(?:[@-Z\\-_]|\[[0-?]*[ -/]*[@-~])")
 REPORT_ROW = re.compile(r"^(\S+)\s*\|\s*(MISSING|UNEXPECTED|MISMATCH|CONVERSION|OWNED|SKIPPED)\b", re.MULTILINE)
+
+
+def strip_ansi(text: str) -> str:
+    return ANSI_ESCAPE.sub("", text)
 
 
 def only_a_new_head(message: str) -> bool:
     """Whether a transformers LOAD REPORT says nothing but "the classifier head is new" (a fine-tune from an
     encoder checkpoint always starts so). Other rows (unexpected or mismatched weights, a missing encoder
     layer: the wrong checkpoint) keep the report visible."""
-    rows = REPORT_ROW.findall(ANSI.sub("", message))
+    rows = REPORT_ROW.findall(strip_ansi(message))
     return bool(rows) and all(status == "MISSING" and key.startswith(NEW_HEAD_PREFIXES) for key, status in rows)
 
 

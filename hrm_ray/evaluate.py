@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from hrm_ray.data import resolve_data_dir
-from hrm_ray.metrics import classification_metrics, metrics_by_group
+from hrm_ray.metrics import report_metrics
 from hrm_ray.predictor import Predictor
 from hrm_ray.tasks import TabularTask
 from hrm_ray.train.splits import task_splits
@@ -29,8 +29,5 @@ def evaluate(model: str, data_dir: str, split: str = "test", precision: str = "f
         config.max_train_samples = config.max_eval_samples = None  # the whole split, whatever training read
         frame = task_splits(task, config)[split]
     probs = predictor.probabilities(frame)
-    y_true = np.asarray(task.label_index(frame))
-    metrics = classification_metrics(task.labels, y_true, probs)
-    if "group" in frame:
-        metrics["by_group"] = metrics_by_group(task.labels, y_true, probs, frame["group"])
+    metrics = report_metrics(task.labels, np.asarray(task.label_index(frame)), probs, frame)
     return {"task": task.name, "model": str(predictor.model_dir), "split": split, "precision": precision, **metrics}

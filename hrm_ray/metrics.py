@@ -28,6 +28,15 @@ def classification_metrics(labels: Sequence[str], y_true: np.ndarray, probs: np.
     return metrics
 
 
+def report_metrics(labels: Sequence[str], y_true: np.ndarray, probs: np.ndarray, frame) -> dict:
+    """A split's metrics as hrm reports them (metrics.json, `hrm evaluate`): with the scores per group where
+    the task's frame has groups."""
+    metrics = classification_metrics(labels, y_true, probs)
+    if "group" in frame:
+        metrics["by_group"] = metrics_by_group(labels, y_true, probs, frame["group"])
+    return metrics
+
+
 def metrics_by_group(labels: Sequence[str], y_true: np.ndarray, probs: np.ndarray, groups: Sequence) -> dict:
     """n, accuracy and macro-F1 within each group (sentiment: each firm), largest group first: a split of
     few groups is several measurements, and one firm can carry most of a score."""

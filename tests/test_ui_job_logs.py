@@ -1,6 +1,7 @@
 """Reading a fine-tune job's logs: colour codes off, progress lines to curve points (lines as Ray prints them)."""
 
-from ui.job_logs import is_plotted, progress_points, strip_ansi
+from hrm_ray.console import strip_ansi
+from ui.job_logs import is_plotted, progress_points
 
 # Copied from `ray job logs` of real runs (hrm train sentiment / attrition), colour codes included.
 TRANSFORMER_LOGS = (

@@ -20,7 +20,8 @@ from hrm_ray.tasks import TASKS, get_task
 from ui.client import ApiClient, ApiError
 from ui.extract import SUPPORTED, ExtractionError, extract_text
 from ui.insights import CsvError, employees_from_csv, score_all
-from ui.job_logs import CURVE_COLUMNS, is_plotted, progress_points, strip_ansi
+from hrm_ray.console import strip_ansi
+from ui.job_logs import CURVE_COLUMNS, is_plotted, progress_points
 from ui.jobs import Finetune, follow, learners, shell_command, stop, submit_finetune
 from ui.uploads import CACHE_CLEANUP, discard_uploads, upload_path
 

@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import re
 
-# ECMA-48 escape sequences: Ray colours the "(RayTrainWorker pid=...)" prefixes of worker output.
-ANSI_ESCAPE = re.compile(r"\x1b(?:[@-Z\\-_]|\[[0-?]*[ -/]*[@-~])")
+from hrm_ray.console import strip_ansi
+
 NUMBER = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|nan|inf)"
 TRANSFORMER_LINE = re.compile(r"\[hrm\] epoch (?P<epoch>[\d.]+) step \d+/\d+ (?P<values>.+)")
 TRANSFORMER_VALUE = re.compile(rf"(\S+)=({NUMBER})(?!\S)")
 XGBOOST_LINE = re.compile(r"\[(?P<round>\d+)\](?P<values>(?:\t\S+:\S+)+)\s*$")
 XGBOOST_VALUE = re.compile(rf"\t(\w+)-(\S+):({NUMBER})(?!\S)")
 CURVE_COLUMNS = ["Step", "Value", "Series"]  # the columns of the Models and Train tabs' line plots
-
-
-def strip_ansi(text: str) -> str:
-    return ANSI_ESCAPE.sub("", text)
 
 
 def is_plotted(metric: str) -> bool:

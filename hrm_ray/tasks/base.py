@@ -15,6 +15,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from hrm_ray.data import DataError, drop_duplicate_texts, drop_empty_texts, parse_labels, read_table
@@ -37,7 +38,7 @@ class InputError(ValueError):
 
 
 # Beyond float32 a value overflows the trees' float32 matrix (XGBoost refuses it as "inf or too large").
-_FLOAT32_MAX = 3.4028234663852886e38
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 # Valid ranges the tabular tasks share.
@@ -217,8 +218,8 @@ class TabularTask(Task):
             value = row[column]
             if value is not None and not isinstance(value, (str, int, float, bool)):
                 raise InputError(f"record.{column} must be a string or number, got {type(value).__name__}")
-            if isinstance(value, str) and unicode_problem(value):
-                raise InputError(f"record.{column} {unicode_problem(value)}")
+            if isinstance(value, str) and (problem := unicode_problem(value)):
+                raise InputError(f"record.{column} {problem}")
             if column in self.numeric_columns and not is_missing(value):
                 check_number(f"record.{column}", value, self.valid_ranges.get(column))
         return row

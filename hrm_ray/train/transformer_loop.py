@@ -35,7 +35,7 @@ from transformers import (
 )
 
 from hrm_ray.config import TrainConfig
-from hrm_ray.metrics import classification_metrics, metrics_by_group, softmax
+from hrm_ray.metrics import classification_metrics, report_metrics, softmax
 from hrm_ray.models import load_classifier, set_word_embeddings_trainable
 from hrm_ray.registry import TRAINING_LOG
 from hrm_ray.tasks import get_task
@@ -245,10 +245,8 @@ def train_loop_per_worker(config_dict: dict) -> None:
     # ---- test (best checkpoint is loaded at the end of training) ----
     trainer.compute_metrics = None
     test_logits = trainer.predict(test_set).predictions
-    test_probs = softmax(test_set.pool(np.asarray(test_logits, dtype=np.float64)))
-    test_metrics = classification_metrics(task.labels, test_set.labels, test_probs)
-    if "group" in splits["test"]:
-        test_metrics["by_group"] = metrics_by_group(task.labels, test_set.labels, test_probs, splits["test"]["group"])
+    test_metrics = report_metrics(task.labels, test_set.labels,
+                                  softmax(test_set.pool(np.asarray(test_logits, dtype=np.float64))), splits["test"])
 
     # ---- save: rank 0 reports the model folder; every rank must call report ----
     # The best validation score rides along, so a Tune search compares finished trials on what it searched.
