@@ -10,7 +10,7 @@ split (hrm_ray/train/splits.py, the split training used). Beside them, on the sa
   - tabular tasks: logistic regression (standard scaling + one-hot) and scikit-learn's histogram gradient
     boosting (categorical columns as categories), both on the columns a task model reads by default (those
     known before the task's decision), settings chosen by 5-fold cross-validation on the train split.
-No setting is chosen on the test split: it is scored once per model. Prints a Markdown table for README.
+No setting is chosen on the test split: it is scored once per model. Prints a Markdown table (docs/results.md).
 """
 
 from __future__ import annotations

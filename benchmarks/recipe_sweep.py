@@ -23,7 +23,7 @@ splits, chunking, model loading and metrics:
 Usage: python benchmarks/recipe_sweep.py --model DIR --data-dir DIR [--round 1-8] [--parallel 4] [--deadline-s 330]
                                         [--only a,b] [--tiny]
 
-How its results in README ("Quality", "What a GPU sweep says about the recipe") were made: docs/gpu-runs.md.
+How its results in docs/results.md ("Quality", "What a GPU sweep says about the recipe") were made: docs/gpu-runs.md.
 It needs no Ray or DeepSpeed, so it runs on a bare GPU box with torch, transformers, pandas and scikit-learn.
 """
 

@@ -266,7 +266,7 @@ def main() -> None:
         import torch
 
         gpu = f", {torch.cuda.get_device_name()}"
-    # Ray's experimental HAProxy ingress, when the caller's environment switches it on (README, "Serving").
+    # Ray's experimental HAProxy ingress, when the caller's environment switches it on (docs/results.md, "Serving").
     haproxy = all(os.environ.get(f"RAY_SERVE_ENABLE_{switch}") == "1" for switch in ("HA_PROXY", "DIRECT_INGRESS"))
     print(f"model {model_dir} (max_length {trained['max_length']}, max_chunks {trained.get('max_chunks') or 1}); "
           f"{len(texts)} real reviews, mean {np.mean([len(t) for t in texts]):.0f} characters; {os.cpu_count()} cores"

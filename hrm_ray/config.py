@@ -66,7 +66,7 @@ class TrainConfig:
     warmup_ratio: float = 0.1
     # Fine-tune the word-embedding matrix too. Off by default: it is half of MiniLM's weights (11.7M of 22.7M),
     # and its dense gradient is most of what distributed training exchanges every step. Frozen, 2 CPU workers
-    # train 35-37 instead of 26.6 samples/s at the same test scores (README, "Training throughput").
+    # train 35-37 instead of 26.6 samples/s at the same test scores (docs/results.md, "Training throughput").
     train_embeddings: bool = False
     # Weight the cross-entropy by inverse class frequency, as macro-F1 weighs classes alike. None takes the
     # task's default: on for sentiment, where positive reviews outnumber the other two classes together.

@@ -44,7 +44,7 @@ def prepare_model(model: torch.nn.Module, precision: str) -> torch.nn.Module:
         # cuDNN's attention (PyTorch's first choice for bf16 on Hopper) builds an execution plan for every new
         # input shape, and serving sees a new batch x length shape on most calls: on an H100 that made Serve
         # bf16 4x slower than fp32 at concurrency 32, and unseen shapes ran at 203 texts/s against 744 with it
-        # off (README, "Serving on a GPU"). The other attention kernels need no plans.
+        # off (docs/results.md, "Serving on a GPU"). The other attention kernels need no plans.
         torch.backends.cuda.enable_cudnn_sdp(False)
         # bf16 weights rather than autocast, which recasts every weight on every pass (4.8 vs 3.8 ms a text).
         return model.to(torch.bfloat16)

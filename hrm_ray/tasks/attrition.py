@@ -44,7 +44,7 @@ class Attrition(TabularTask):
     default_learner = "xgboost"
     # Stumps (depth-1 trees, an additive model): in 5-fold cross-validation on train + validation (twice, never
     # the test split) depth 1 at eta 0.1 scored ROC-AUC 0.849, depth 2 0.842, depth 4 at eta 0.05 (the earlier
-    # default) 0.823; deeper trees overfit ~900 training employees (README, "Choosing the trees' settings").
+    # default) 0.823; deeper trees overfit ~900 training employees (docs/results.md, "Choosing the trees' settings").
     default_xgboost = {"num_boost_round": 1000, "max_depth": 1, "eta": 0.1}
     default_max_length = 160  # a serialised row is ~145-158 tokens
     default_epochs = 8.0  # ~1,000 rows: many epochs are cheap, and early stopping keeps the best
