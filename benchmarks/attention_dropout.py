@@ -19,7 +19,7 @@ import time
 
 import torch
 
-from hrm_ray.models import load_classifier
+from hrm_ray.backbones import load_classifier
 
 
 def seconds_per_step(backbone: str, attention_dropout: float, length: int, batch: int, steps: int) -> float:

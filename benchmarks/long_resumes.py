@@ -12,9 +12,9 @@ import time
 
 import numpy as np
 
-from hrm_ray.metrics import classification_metrics
-from hrm_ray.predictor import Predictor
-from hrm_ray.train.splits import task_splits
+from hrm_ray.evaluation.metrics import classification_metrics
+from hrm_ray.inference.predictor import load_predictor
+from hrm_ray.kinds import task_splits
 
 
 def main() -> None:
@@ -23,7 +23,7 @@ def main() -> None:
     parser.add_argument("--data-dir", default=os.environ.get("HRM_DATA_DIR", "data"))
     args = parser.parse_args()
 
-    predictor = Predictor(args.model)
+    predictor = load_predictor(args.model)
     config = predictor.config
     config.data_dir, config.max_train_samples = args.data_dir, None
     test = task_splits(predictor.task, config)["test"]

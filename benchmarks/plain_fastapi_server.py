@@ -7,7 +7,7 @@ is set up like hrm's model replica, so that only the serving differs:
   - the same precision (HRM_BENCH_PRECISION: fp32, int8 or bf16), prepared by the code hrm's fast path uses
     (int8: torch's dynamic quantisation of the Linear layers);
   - the same text handling: each text cut into chunks of at most HRM_BENCH_MAX_LENGTH tokens, the first
-    HRM_BENCH_MAX_CHUNKS of them scored and their logits averaged, as hrm_ray/train/chunks.py does (written
+    HRM_BENCH_MAX_CHUNKS of them scored and their logits averaged, as hrm_ray/inference/chunks.py does (written
     here with the tokenizer's own overflow, as a user would);
   - the same torch thread count (HRM_BENCH_THREADS; 0, the default, is every core, as serve_configs/local.yaml's
     `torch_threads: 0`).
@@ -21,7 +21,7 @@ import torch
 from fastapi import FastAPI
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from hrm_ray.fast_path import autocast, prepare_model
+from hrm_ray.inference.precision import autocast, prepare_model
 
 MODEL = os.environ.get("HRM_BENCH_MODEL", "models/sentiment/latest")
 MAX_LENGTH = int(os.environ.get("HRM_BENCH_MAX_LENGTH", "128"))

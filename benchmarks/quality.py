@@ -26,11 +26,11 @@ import pandas as pd
 
 from hrm_ray.baselines import Baseline, fit_tabular_baselines, fit_tuned_tfidf_baseline
 from hrm_ray.config import TrainConfig
-from hrm_ray.evaluate import evaluate
-from hrm_ray.metrics import classification_metrics
+from hrm_ray.evaluation.evaluate import evaluate
+from hrm_ray.evaluation.metrics import classification_metrics
 from hrm_ray.tasks import TASKS, Task, get_task
-from hrm_ray.tasks.base import TabularTask
-from hrm_ray.train.splits import task_splits
+from hrm_ray.kinds.tabular import TabularTask
+from hrm_ray.kinds import task_splits
 
 BARS = {"screening": ("macro_f1", 0.70), "sentiment": ("macro_f1", 0.70), "attrition": ("roc_auc", 0.80),
         "performance": ("macro_f1", 0.90)}

@@ -195,7 +195,7 @@ CONFIGS7 = [
            seed=seed) for seed in (42, 43)],
 ]
 # Round 8: the packaged multilingual-e5-small (English/Portuguese cut; 12 layers to MiniLM's 6), converted by
-# hrm_ray/e5_backbone.py and passed as --model, on sentiment's default recipe: is its one CPU run (test 0.665
+# hrm_ray/backbones/e5.py and passed as --model, on sentiment's default recipe: is its one CPU run (test 0.665
 # against MiniLM's 0.687) the backbone or the seed? Seeds, and two learning rates.
 CONFIGS8 = [
     *[make(f"E8-cw-s{seed}", "sentiment", class_weighted=True, seed=seed) for seed in (42, 43, 44, 45)],
@@ -338,8 +338,8 @@ class Data:
 
     def get(self, task, tokenizer, max_length: int, max_chunks: int):
         from hrm_ray.config import TrainConfig
-        from hrm_ray.train.chunks import tokenize_chunks
-        from hrm_ray.train.splits import task_splits
+        from hrm_ray.inference.chunks import tokenize_chunks
+        from hrm_ray.kinds import task_splits
 
         if task.name not in self.splits:
             config = TrainConfig(task=task.name, data_dir=self.args.data_dir,
@@ -405,10 +405,10 @@ def run_config(c: dict, args, data: Data, t0: float) -> dict:
     import torch
     import torch.nn.functional as F
 
-    from hrm_ray.metrics import classification_metrics
-    from hrm_ray.models import load_classifier, set_word_embeddings_trainable
+    from hrm_ray.evaluation.metrics import classification_metrics
+    from hrm_ray.backbones import load_classifier, set_word_embeddings_trainable
     from hrm_ray.tasks import get_task
-    from hrm_ray.train.chunks import AllChunks, SampledChunks
+    from hrm_ray.inference.chunks import AllChunks, SampledChunks
     from hrm_ray.train.class_weights import balanced_class_weights
 
     started = time.time()
@@ -552,7 +552,7 @@ def run_config(c: dict, args, data: Data, t0: float) -> dict:
         return pooled
 
     def scores(ds, pooled):
-        from hrm_ray.metrics import softmax
+        from hrm_ray.evaluation.metrics import softmax
 
         m = classification_metrics(task.labels, ds.labels, softmax(pooled))
         return m["macro_f1"], m["accuracy"]
@@ -616,7 +616,7 @@ def run_config(c: dict, args, data: Data, t0: float) -> dict:
     best_val, best_epoch, bv, bt = best
     extra = {}
     if c["score_after"]:
-        from hrm_ray.metrics import softmax
+        from hrm_ray.evaluation.metrics import softmax
 
         val_y, test_y = np.asarray(val_set.labels), np.asarray(test_set.labels)
         tfidf = data.tfidf(task)

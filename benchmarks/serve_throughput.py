@@ -43,8 +43,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.ab import alternating_pairs, side_order, spread  # noqa: E402
-from hrm_ray.fast_path import allowed_precision  # noqa: E402
-from hrm_ray.predictor import Predictor  # noqa: E402
+from hrm_ray.inference.precision import allowed_precision  # noqa: E402
+from hrm_ray.inference.predictor import load_predictor  # noqa: E402
 from hrm_ray.ray_session import free_port  # noqa: E402
 from hrm_ray.serve.launch import deploy, wait_until_serving  # noqa: E402
 from hrm_ray.serve.loadgen import run_load, summary  # noqa: E402
@@ -130,7 +130,7 @@ def ray_free_side(args: argparse.Namespace, model_dir: Path, texts: list[str], p
     torch.set_num_threads(os.cpu_count() or 1)  # as the replica's torch_threads: 0
     measured = {}
     for precision in precisions:
-        predictor = Predictor(model_dir, precision=precision, device=args.device)
+        predictor = load_predictor(model_dir, precision=precision, device=args.device)
         measured[("limit", precision)] = {
             "levels": {c: in_process(predictor, texts, c, args.requests) for c in args.concurrency},
             "answers": predictor.text_probabilities(texts[:CHECKED_TEXTS])}

@@ -42,10 +42,10 @@ def single_process(config: TrainConfig) -> dict:
     import torch
     from transformers import DataCollatorWithPadding, Trainer, TrainingArguments
 
-    from hrm_ray.models import load_classifier, set_word_embeddings_trainable
+    from hrm_ray.backbones import load_classifier, set_word_embeddings_trainable
     from hrm_ray.tasks import get_task
-    from hrm_ray.train.chunks import SampledChunks, tokenize_chunks
-    from hrm_ray.train.splits import task_splits
+    from hrm_ray.inference.chunks import SampledChunks, tokenize_chunks
+    from hrm_ray.kinds import task_splits
     from hrm_ray.train.transformer_loop import EpochTimer
 
     started = time.time()

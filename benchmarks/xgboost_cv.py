@@ -27,13 +27,14 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from hrm_ray.config import TrainConfig
 from hrm_ray.data import SplitSpec
-from hrm_ray.metrics import classification_metrics
-from hrm_ray.tabular_features import encode, feature_schema
+from hrm_ray.evaluation.metrics import classification_metrics
+from hrm_ray.learners.tabular_features import encode, feature_schema
 from hrm_ray.tasks import get_task
-from hrm_ray.tasks.base import TabularTask
+from hrm_ray.kinds.tabular import TabularTask
 from hrm_ray.train.run import resolve_task_defaults
-from hrm_ray.train.splits import task_splits
-from hrm_ray.train.xgboost_loop import predict_proba, xgboost_params
+from hrm_ray.kinds import task_splits
+from hrm_ray.learners.xgboost_model import predict_proba
+from hrm_ray.train.xgboost_loop import xgboost_params
 
 MAX_ROUNDS = 2000  # a ceiling: early stopping ends every fit long before it at these learning rates
 

@@ -1,8 +1,10 @@
 """The `hrm` console script: train, evaluate and predict with HR task models.
 
+    hrm tasks
     hrm train sentiment --max-train-samples 400 --epochs 1
     hrm evaluate sentiment --model models/sentiment/latest --data-dir ../shared/data --split all
     hrm predict sentiment --model models/sentiment/latest --input reviews.jsonl --output scored.jsonl
+    hrm redact --input resumes.jsonl --output redacted.jsonl
     hrm check-fast-path sentiment --model models/sentiment/latest
     hrm tune attrition --num-samples 12
     hrm serve --config serve_configs/local.yaml
@@ -25,9 +27,9 @@ from pathlib import Path
 from hrm_ray import console
 from hrm_ray.config import ConfigError, TrainConfig
 from hrm_ray.data import DataError
-from hrm_ray.fast_path import PrecisionError
-from hrm_ray.models import ModelNotFoundError
-from hrm_ray.predict import PredictError
+from hrm_ray.inference.precision import PrecisionError
+from hrm_ray.backbones import ModelNotFoundError
+from hrm_ray.inference.predict_file import PredictError
 from hrm_ray.registry import RegistryError
 from hrm_ray.tasks import TASKS, InputError, UnknownTaskError
 from hrm_ray.tune.search import SearchError
@@ -39,7 +41,7 @@ USER_ERRORS = (ConfigError, DataError, ModelNotFoundError, PredictError, Registr
 TRAIN_FLAGS = {
     "--data-dir": ("data_dir", str, "folder laid out like shared/data (default: $HRM_DATA_DIR)"),
     "--model": ("model", str, "backbone: 'minilm', 'multilingual-e5-small[-enpt]' (packaged), a HF id or a folder"),
-    "--learner": ("learner", str, "transformer or xgboost (tabular tasks); default: the task's own"),
+    "--learner": ("learner", str, "one of the task kind's learners: transformer, tfidf, xgboost, crf; default: the task's"),
     "--num-workers": ("num_workers", int, "Ray Train workers (default 2)"),
     "--deepspeed": ("deepspeed", int, "ZeRO stage: 0 (plain DDP), 2 (default) or 3"),
     "--epochs": ("epochs", float, "training epochs (default: the task's)"),
@@ -61,7 +63,7 @@ TRAIN_SWITCHES = {
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("task", choices=list(TASKS), help="the HR task")
+    parser.add_argument("task", choices=list(TASKS), help="the HR task (`hrm tasks` lists them)")
     parser.add_argument("--config", help="YAML config file (a saved hrm_config.yaml works)")
     for flag, (_, kind, text) in TRAIN_FLAGS.items():
         parser.add_argument(flag, type=kind, help=text)
@@ -132,7 +134,7 @@ def _tune(args) -> None:
 
 
 def _evaluate(args) -> None:
-    from hrm_ray.evaluate import evaluate
+    from hrm_ray.evaluation.evaluate import evaluate
 
     metrics = evaluate(args.model, args.data_dir, args.split)
     if metrics["task"] != args.task:
@@ -144,14 +146,26 @@ def _evaluate(args) -> None:
 
 
 def _predict(args) -> None:
-    from hrm_ray.predict import predict_file
+    from hrm_ray.inference.predict_file import predict_file
 
     count = predict_file(args.task, args.model, args.input, args.output, num_actors=args.num_actors)
     print(f"[hrm] wrote {count} predictions to {args.output}", file=sys.stderr)
 
 
+def _tasks(args) -> None:
+    print(json.dumps([task.describe() for task in TASKS.values()], indent=2, ensure_ascii=False))
+
+
+def _redact(args) -> None:
+    from hrm_ray.inference.redact_file import redact_file
+
+    summary = redact_file(args.input, args.output, args.models, args.model)
+    print(f"[hrm] wrote {summary['lines']} redacted lines to {args.output}: {json.dumps(summary['redactions'])}",
+          file=sys.stderr)
+
+
 def _check_fast_path(args) -> None:
-    from hrm_ray.fast_path import check_fast_path
+    from hrm_ray.evaluation.fast_path import check_fast_path
     from hrm_ray.registry import resolve_model_dir
 
     model_dir = resolve_model_dir(args.model)
@@ -224,6 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
     def command(name: str, text: str) -> argparse.ArgumentParser:
         return commands.add_parser(name, parents=[common], help=text)
 
+    tasks = command("tasks", "print the task registry as JSON: name, kind, data files, primary metric")
+    tasks.set_defaults(run=_tasks)
+
     train = command("train", "fine-tune a task model with Ray Train (+ DeepSpeed)")
     add_train_arguments(train)
     train.set_defaults(run=_train)
@@ -248,6 +265,13 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--output", required=True, help="JSONL: one prediction per input line, in order")
     predict.add_argument("--num-actors", type=int, default=1, help="scoring actors (one model copy each)")
     predict.set_defaults(run=_predict)
+
+    redact = command("redact", "remove names, e-mails, phones and places from a JSONL file of texts")
+    redact.add_argument("--input", required=True, help="JSONL: one {\"text\": ...} per line")
+    redact.add_argument("--output", required=True, help="JSONL: {\"text\": redacted, \"redactions\": {TAG: n}} per line")
+    redact.add_argument("--model", help="a resume parser model folder (default: the registry's latest per language)")
+    redact.add_argument("--models", default=os.environ.get("HRM_MODELS", "models"), help="model registry folder")
+    redact.set_defaults(run=_redact)
 
     check = command("check-fast-path", "may Serve use int8/bf16 for this model? (training runs it)")
     check.add_argument("task", choices=list(TASKS))

@@ -42,9 +42,12 @@ class TrainConfig:
     # A folder laid out like shared/data; HRM_DATA_DIR wins over the built-in default.
     data_dir: str = field(default_factory=lambda: os.environ.get("HRM_DATA_DIR", "data"))
     # "minilm" is the packaged all-MiniLM-L6-v2, "multilingual-e5-small" and "multilingual-e5-small-enpt" the
-    # packaged multilingual-e5-small (hrm_ray/e5_backbone.py); any Hugging Face id or local folder also works.
-    model: str = "minilm"
-    learner: str | None = None  # transformer | xgboost (tabular tasks only); None: the task's default
+    # packaged multilingual-e5-small (hrm_ray/backbones/e5.py); any Hugging Face id or local folder also works.
+    # None: the task's default (minilm for English, multilingual-e5-small for Chinese).
+    model: str | None = None
+    # One of the task's kind's learners (hrm_ray/kinds): transformer, tfidf (texts), xgboost (tables), crf
+    # (spans). None: the task's default.
+    learner: str | None = None
 
     # Ray Train scaling. On CPU each worker gets one thread: 2 workers fill a 2-core laptop.
     num_workers: int = 2

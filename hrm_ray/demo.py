@@ -2,7 +2,7 @@
 
 1. Data: HRM_DATA_DIR when set, else a small generated sample (hrm_ray/synthetic.py) that the UI labels.
 2. Models: every task the registry lacks is trained with a fast profile (a slice, one epoch; under
-   10 minutes for all four on a 2-core CPU). Real-data models go to models/, synthetic ones to
+   15 minutes for all of them on a 2-core CPU). Real-data models go to models/, synthetic ones to
    models-synthetic/, so a synthetic demo never stands in for a real model.
 3. Serve: serve_configs/local.yaml deployed as `hrm serve` would, with a bearer token (HRM_API_TOKEN,
    or one made up for this run and printed).
@@ -29,13 +29,6 @@ from hrm_ray.registry import LATEST_FILE
 from hrm_ray.tasks import TASKS
 
 REPO = Path(__file__).resolve().parents[1]
-# Fast profiles: enough to make each model useful in a demo, at a fraction of the full runs' cost.
-FAST = {
-    "screening": dict(max_train_samples=600, epochs=2, max_length=128, max_chunks=2, lr=3e-4),
-    "sentiment": dict(max_train_samples=1600, epochs=2, max_length=64),
-    "attrition": dict(learner="xgboost"),
-    "performance": dict(learner="xgboost"),
-}
 
 
 def prepare_data(models_root: Path) -> tuple[Path, bool]:
@@ -64,7 +57,9 @@ def train_missing(data_dir: Path, models_root: Path) -> None:
             continue
         phase(1, f"training {task} {of_all}")
         started = time.monotonic()
-        train(TrainConfig(task=task, data_dir=str(data_dir), output=str(models_root), **FAST[task]))
+        # Each task's fast profile: enough to make its model useful in a demo, at a fraction of a full run's cost.
+        fast = TASKS[task].profiles.get("fast", {})
+        train(TrainConfig(task=task, data_dir=str(data_dir), output=str(models_root), **fast))
         print(f"[hrm] {task}: trained in {time.monotonic() - started:.0f} s", flush=True)
 
 

@@ -3,25 +3,43 @@
 from __future__ import annotations
 
 from hrm_ray.config import TrainConfig
-from hrm_ray.tasks import TabularTask, Task
+from hrm_ray.kinds.tabular import TabularTask
+from hrm_ray.kinds.task import Task
+
+# Per learner: the library a plain user loads the folder with, how, and what the model is.
+LOADING = {
+    "xgboost": ("xgboost", "import xgboost\nbooster = xgboost.Booster(model_file=FOLDER + '/model.json')",
+                "XGBoost gradient-boosted trees on one-hot encoded columns (`feature_schema.json`)"),
+    "tfidf": ("scikit-learn", "import joblib\npipeline = joblib.load(FOLDER + '/tfidf.joblib')  # from a registry you trust",
+              "character n-gram TF-IDF and logistic regression, its C chosen on validation"),
+    "crf": ("sklearn-crfsuite", "import pycrfsuite\ntagger = pycrfsuite.Tagger(); tagger.open(FOLDER + '/model.crfsuite')",
+            "a linear-chain CRF on word and character features, its regularisation chosen on validation"),
+}
+TRANSFORMER_CLASS = {"token_classification": "AutoModelForTokenClassification"}
+
+
+def _learner_lines(task: Task, config: TrainConfig) -> tuple[str, str, str]:
+    if config.learner != "transformer":
+        return LOADING[config.learner]
+    model_class = TRANSFORMER_CLASS.get(task.kind, "AutoModelForSequenceClassification")
+    how = (f"from transformers import {model_class}, AutoTokenizer\n"
+           f"model = {model_class}.from_pretrained(FOLDER)\ntokenizer = AutoTokenizer.from_pretrained(FOLDER)")
+    if task.kind == "token_classification":
+        what = f"fine-tuned from `{config.model}`, windows of {config.max_length} tokens"
+    else:
+        what = (f"fine-tuned from `{config.model}`, chunks of {config.max_length} tokens, up to {config.max_chunks} "
+                "per text (logits averaged)")
+    return "transformers", how, what
 
 
 def model_card(task: Task, config: TrainConfig, metrics: dict, version: str) -> str:
     rows = [f"| {name} | {value:.4f} |" for name, value in metrics.items() if isinstance(value, float)]
-    per_class = metrics.get("per_class_f1", {})
+    per_class = metrics.get("per_class_f1") or metrics.get("per_type_f1") or {}
     class_rows = [f"| {label} | {f1:.4f} |" for label, f1 in per_class.items()]
-    if config.learner == "transformer":
-        how_to_load = (
-            "```python\nfrom transformers import AutoModelForSequenceClassification, AutoTokenizer\n"
-            "model = AutoModelForSequenceClassification.from_pretrained(FOLDER)\n"
-            "tokenizer = AutoTokenizer.from_pretrained(FOLDER)\n```"
-        )
-        backbone = f"fine-tuned from `{config.model}`, chunks of {config.max_length} tokens, up to {config.max_chunks} per text (logits averaged)"
-    else:
-        how_to_load = "```python\nimport xgboost\nbooster = xgboost.Booster(model_file=FOLDER + '/model.json')\n```"
-        backbone = "XGBoost gradient-boosted trees on one-hot encoded columns (`feature_schema.json`)"
+    library, how, backbone = _learner_lines(task, config)
+    how_to_load = f"```python\n{how}\n```"
     return f"""---
-library_name: {"transformers" if config.learner == "transformer" else "xgboost"}
+library_name: {library}
 tags: [hrm-ray, hr, {task.name}]
 ---
 # hrm-ray `{task.name}` model, version {version}
@@ -29,8 +47,7 @@ tags: [hrm-ray, hr, {task.name}]
 Labels: {", ".join(task.labels)}. Learner: {config.learner}; {backbone}.
 
 ## Data
-{task.data_description}. Exact-duplicate texts removed, then a seeded {"grouped" if task.name == "sentiment" else "stratified"}
-80/10/10 train/validation/test split{f"; training limited to {config.max_train_samples} rows" if config.max_train_samples else ""}{f"; validation limited to {config.max_eval_samples} rows" if config.max_eval_samples else ""}.
+{task.data_description}. {task.split_description}{f"; training limited to {config.max_train_samples} rows" if config.max_train_samples else ""}{f"; validation limited to {config.max_eval_samples} rows" if config.max_eval_samples else ""}.
 
 {_columns_section(task, config)}## Intended use
 {task.intended_use}
@@ -43,7 +60,7 @@ Labels: {", ".join(task.labels)}. Learner: {config.learner}; {backbone}.
 | --- | --- |
 {chr(10).join(rows)}
 
-| class | F1 |
+| {"type" if task.kind == "token_classification" else "class"} | F1 |
 | --- | --- |
 {chr(10).join(class_rows)}
 {_group_section(metrics)}

@@ -14,7 +14,7 @@ import argparse
 import json
 import sys
 
-from hrm_ray.batch_predict import score_table
+from hrm_ray.inference.score_table import score_table
 from hrm_ray.cli import USER_ERRORS
 from hrm_ray.tasks import TASKS
 

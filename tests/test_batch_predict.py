@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from hrm_ray.batch_predict import check_columns, score_table
-from hrm_ray.predict import PredictError
-from hrm_ray.predictor import Predictor
+from hrm_ray.inference.score_table import check_columns, score_table
+from hrm_ray.inference.predict_file import PredictError
+from hrm_ray.inference.predictor import load_predictor
 
 IBM = "ibm_hr_attrition/WA_Fn-UseC_-HR-Employee-Attrition.csv"
 
@@ -23,7 +23,7 @@ def test_every_row_of_a_real_csv_is_scored_as_the_api_would_score_it(serve_regis
     # Same numbers as one Predictor call on the same records (what `hrm predict` and Serve use).
     sample = scored.sort_values("EmployeeNumber").head(5)
     rows = source.set_index("EmployeeNumber").loc[sample["EmployeeNumber"]].reset_index()
-    predictor = Predictor(serve_registry / "attrition")
+    predictor = load_predictor(serve_registry / "attrition")
     columns = predictor.task.feature_columns
     expected = predictor.predict([{"record": {c: row[c] for c in columns}} for row in rows.to_dict("records")])
     assert list(sample["score"]) == pytest.approx([p["score"] for p in expected], abs=1e-6)

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from transformers import AutoTokenizer
 
-from hrm_ray.models import resolve_backbone
-from hrm_ray.train.chunks import AllChunks, SampledChunks, tokenize_chunks
+from hrm_ray.backbones import resolve_backbone
+from hrm_ray.inference.chunks import AllChunks, SampledChunks, tokenize_chunks
 
 
 @pytest.fixture(scope="module")

@@ -81,7 +81,7 @@ def test_balanced_class_weights_give_every_class_the_same_total_weight():
 
 @pytest.mark.parametrize("attention_dropout, expected", [(0.0, 0.0), (0.05, 0.05), (None, 0.1)])
 def test_attention_dropout_replaces_the_backbones_own_and_none_keeps_it(attention_dropout, expected):
-    from hrm_ray.models import load_classifier
+    from hrm_ray.backbones import load_classifier
 
     _, model = load_classifier("minilm", ("a", "b"), attention_dropout)
     assert model.config.attention_probs_dropout_prob == expected  # saved with the model: config.json

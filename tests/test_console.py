@@ -83,7 +83,7 @@ def test_verbose_shows_every_load_report(quiet, monkeypatch):
 def test_the_real_load_report_of_minilm_with_a_new_head_is_recognised(quiet):
     """What transformers actually logs when a classifier head goes on the packaged MiniLM (guards the parsing
     against a change of the report's layout in a transformers upgrade)."""
-    from hrm_ray.models import load_classifier
+    from hrm_ray.backbones import load_classifier
 
     records = []
 

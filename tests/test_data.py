@@ -29,7 +29,7 @@ def test_splits_are_deterministic_and_no_test_row_is_in_train(frames, name):
 
 def test_quick_runs_subset_train_and_validation_but_never_test(data_dir):
     from hrm_ray.config import TrainConfig
-    from hrm_ray.train.splits import task_splits
+    from hrm_ray.kinds import task_splits
 
     task = get_task("sentiment")
     whole = task_splits(task, TrainConfig(task="sentiment", data_dir=str(data_dir)))

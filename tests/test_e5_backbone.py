@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hrm_ray import e5_backbone
-from hrm_ray.models import load_classifier, resolve_backbone
+from hrm_ray.backbones import e5 as e5_backbone
+from hrm_ray.backbones import load_classifier, resolve_backbone
 
 VARIANT = "multilingual-e5-small-enpt"  # the English vocabulary: same encoder, a third of the disk
 

@@ -1,4 +1,4 @@
-from hrm_ray.buckets import length_buckets
+from hrm_ray.inference.buckets import length_buckets
 from hrm_ray.pii import redact
 
 

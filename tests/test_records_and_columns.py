@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from hrm_ray.config import ConfigError, TrainConfig
-from hrm_ray.metrics import metrics_by_group
+from hrm_ray.evaluation.metrics import metrics_by_group
 from hrm_ray.model_card import model_card
-from hrm_ray.tabular_features import feature_schema
+from hrm_ray.learners.tabular_features import feature_schema
 from hrm_ray.tasks import InputError, get_task
 from hrm_ray.train.run import check_config, resolve_task_defaults
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from hrm_ray.metrics import classification_metrics
+from hrm_ray.evaluation.metrics import classification_metrics
 from hrm_ray.registry import RegistryError, list_models, publish, resolve_model_dir
 
 
@@ -54,7 +54,7 @@ def test_the_tfidf_baseline_learns_sentiment_from_the_real_reviews(data_dir):
     from hrm_ray.baselines import fit_tfidf_baseline
     from hrm_ray.config import TrainConfig
     from hrm_ray.tasks import get_task
-    from hrm_ray.train.splits import task_splits
+    from hrm_ray.kinds import task_splits
 
     task = get_task("sentiment")
     splits = task_splits(task, TrainConfig(task="sentiment", data_dir=str(data_dir)))

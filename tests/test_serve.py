@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from conftest import SERVED_TASKS, serve_config
-from hrm_ray.fast_path import allowed_precision
+from hrm_ray.inference.precision import allowed_precision
 from hrm_ray.serve.loadgen import run_load
 
 TOKEN = "test-token-7f3a"

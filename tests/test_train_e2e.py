@@ -19,11 +19,11 @@ from transformers import AutoModel, AutoModelForSequenceClassification, AutoToke
 from conftest import SMALL, small_config
 from hrm_ray.cli import main
 from hrm_ray.config import TrainConfig
-from hrm_ray.models import resolve_backbone
-from hrm_ray.predictor import Predictor
+from hrm_ray.backbones import resolve_backbone
+from hrm_ray.inference.predictor import load_predictor
 from hrm_ray.tasks import get_task
 from hrm_ray.train.run import train
-from hrm_ray.train.splits import task_splits
+from hrm_ray.kinds import task_splits
 
 
 def losses_by_epoch(model_dir: Path) -> list[float]:
@@ -40,7 +40,7 @@ def assert_metrics_are_the_models_own(model_dir: Path, task, test, metrics: dict
     (the predictor, fp32) and measured with sklearn, they agree."""
     from sklearn.metrics import accuracy_score, average_precision_score, f1_score, roc_auc_score
 
-    probs = Predictor(model_dir).probabilities(test)
+    probs = load_predictor(model_dir).probabilities(test)
     y_true, y_pred = np.asarray(task.label_index(test)), probs.argmax(axis=1)
     per_class = f1_score(y_true, y_pred, labels=list(range(len(task.labels))), average=None, zero_division=0)
     assert metrics["accuracy"] == pytest.approx(accuracy_score(y_true, y_pred), abs=1e-9)
@@ -121,9 +121,9 @@ def test_predict_writes_one_line_per_input_in_order(small_models, tmp_path, caps
     lines = [json.loads(line) for line in target.read_text().splitlines()]
     assert len(lines) == len(texts)
     # In order: each line matches scoring that text alone.
-    from hrm_ray.predictor import Predictor
+    from hrm_ray.inference.predictor import load_predictor
 
-    direct = Predictor(model_dir).predict([{"text": texts[0]}, {"text": texts[149]}])
+    direct = load_predictor(model_dir).predict([{"text": texts[0]}, {"text": texts[149]}])
     for got, want in zip([lines[0], lines[149]], direct):
         assert got["label"] == want["label"]
         assert got["probabilities"]["positive"] == pytest.approx(want["probabilities"]["positive"], abs=1e-5)

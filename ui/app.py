@@ -13,9 +13,9 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from hrm_ray import e5_backbone
+from hrm_ray.backbones import e5 as e5_backbone
 from hrm_ray.config import TrainConfig
-from hrm_ray.models import PACKAGED
+from hrm_ray.backbones import PACKAGED
 from hrm_ray.tasks import TASKS, get_task
 from ui.client import ApiClient, ApiError
 from ui.extract import SUPPORTED, ExtractionError, extract_text

@@ -20,7 +20,7 @@ from hrm_ray.registry import LATEST_FILE
 from hrm_ray.tasks import TASKS
 
 BUILDER = "hrm_ray.serve.app:build_app"
-ENCODER, INGRESS = "encoder", "Api"
+INGRESS = "Api"
 
 
 def read_serve_config(path: str | Path) -> dict:
@@ -41,12 +41,10 @@ def local_config(config: dict, models_root: str | None = None, api_token: str | 
         args = application.setdefault("args", {})
         root = Path(models_root or os.environ.get("HRM_MODELS") or args.get("models_root", "models")).expanduser()
         args["models_root"] = str(root.resolve())
-        trained = {task for task in args.get("tasks", TASKS) if (root / task / LATEST_FILE).is_file()}
+        trained = {task for task in args.get("tasks") or TASKS if (root / task / LATEST_FILE).is_file()}
         if not trained:
             raise ConfigError(f"no trained model under {root}: run `hrm train TASK` first")
         kept = [d for d in application.get("deployments", []) if d["name"] not in TASKS or d["name"] in trained]
-        if "screening" not in trained:
-            kept = [d for d in kept if d["name"] != ENCODER]
         application["deployments"] = kept
         if api_token:
             ingress = next((d for d in kept if d["name"] == INGRESS), None)
@@ -59,10 +57,16 @@ def local_config(config: dict, models_root: str | None = None, api_token: str | 
 
 
 def gpu_deployments(config: dict) -> list[str]:
-    """The deployments of a Serve config whose replicas ask for GPUs."""
-    return [deployment["name"] for application in config["applications"]
-            for deployment in application.get("deployments", [])
-            if (deployment.get("ray_actor_options") or {}).get("num_gpus", 0) > 0]
+    """The deployments of a Serve config whose replicas ask for GPUs (named, or by kind: `kinds.NAME`)."""
+    def wants_gpu(options: dict) -> bool:
+        return (options.get("ray_actor_options") or {}).get("num_gpus", 0) > 0
+
+    wanting = []
+    for application in config["applications"]:
+        wanting += [d["name"] for d in application.get("deployments", []) if wants_gpu(d)]
+        kinds = (application.get("args") or {}).get("kind_deployments") or {}
+        wanting += [f"the {kind} models" for kind, options in kinds.items() if wants_gpu(options)]
+    return wanting
 
 
 def check_gpus_here(config: dict, source: str, gpus_here: int) -> None:

@@ -11,11 +11,11 @@ import numpy as np
 import torch
 from ray import serve
 
-from hrm_ray.buckets import MAX_TOKENS
-from hrm_ray.models import resolve_backbone
+from hrm_ray.inference.buckets import MAX_TOKENS
+from hrm_ray.backbones import resolve_backbone
 from hrm_ray.serve.lane import InferenceLane
 from hrm_ray.serve.settings import resolve_device
-from hrm_ray.train.chunks import AllChunks, padded_buckets, tokenize_chunks
+from hrm_ray.inference.chunks import AllChunks, padded_buckets, tokenize_chunks
 
 
 class SentenceEncoder:

@@ -1,6 +1,7 @@
 """The HTTP API: FastAPI routes on a Serve ingress that calls the task deployments through their handles.
 
     GET  /v1/health                          liveness; the only route open without the token
+    GET  /v1/tasks                           every task: name, kind, data files, primary metric, language
     GET  /v1/models                          the served models: task, version, learner, precision, test metrics
     GET  /v1/registry                        every trained version in the registry, served or not
     GET  /v1/registry/{task}/{version}/training-log   a version's training curve (loss, validation metrics)
@@ -35,8 +36,9 @@ from hrm_ray.serve.coalesce import Coalescer
 from hrm_ray.serve.errors import api_error, dotted, responses
 from hrm_ray.registry import TRAINING_LOG, list_models
 from hrm_ray.serve.schemas import (Health, InsightsRequest, InsightsResponse, ModelsResponse, PredictRequest,
-                                   PredictResponse, RegistryResponse, ScreeningRequest, ScreeningResponse)
+                                   PredictResponse, RegistryResponse, ScreeningRequest, ScreeningResponse, TaskInfo)
 from hrm_ray.serve.settings import AppSettings
+from hrm_ray.kinds import get_kind
 from hrm_ray.tasks import TASKS, InputError, get_task
 
 logger = logging.getLogger("ray.serve")
@@ -45,8 +47,9 @@ HEALTH_PATH = "/v1/health"
 app = FastAPI(
     title="hrm-ray",
     version=__version__,
-    description="HR task models (resume screening, feedback sentiment, attrition risk, performance rating) "
-                "and composed pipelines, served by Ray Serve. Send `Authorization: Bearer <token>` when the "
+    description="HR task models (GET /v1/tasks lists them: resume screening and parsing, skills, feedback "
+                "sentiment in English and Chinese, attrition risk, performance rating) and composed pipelines, "
+                "served by Ray Serve. Send `Authorization: Bearer <token>` when the "
                 "server runs with HRM_API_TOKEN.",
     docs_url=None, redoc_url=None,  # docs.py serves Swagger UI from the installed package instead of a CDN
 )
@@ -165,6 +168,10 @@ class Api:
     async def health(self) -> dict:
         return {"status": "ok", "tasks": sorted(self.models)}
 
+    @app.get("/v1/tasks", response_model=list[TaskInfo], responses=responses(401, 413))
+    async def tasks(self) -> list[dict]:
+        return [task.describe() | {"served": name in self.models} for name, task in TASKS.items()]
+
     @app.get("/v1/models", response_model=ModelsResponse, responses=responses(401, 413, 503, 504))
     async def models(self) -> dict:
         infos = await asyncio.gather(*(self._call(f"the {t} model", h.info.remote()) for t, h in self.models.items()))
@@ -188,24 +195,23 @@ class Api:
         self._served(task)
         records = body.records()
         self._check_count(["inputs"], len(records))
-        checker = get_task(task)
+        checked, kind = [], get_kind(get_task(task).kind)
         for index, record in enumerate(records):
             self._check_chars(["inputs", index, "text"], record.get("text"))
             try:
-                checker.record_to_text(record)
+                checked.append(kind.check_record(get_task(task), record))
             except InputError as error:
                 raise api_error(422, f"inputs[{index}]: {error}", ["body", "inputs", index]) from None
-        return await self._predict(task, records)
+        return await self._predict(task, checked)
 
     @app.post("/v1/pipelines/candidate-screening", response_model=ScreeningResponse,
               responses=responses(401, 404, 413, 422, 503, 504))
     async def candidate_screening(self, body: ScreeningRequest) -> dict:
-        self._served("screening")
         self._check_count(["resumes"], len(body.resumes))
         self._check_chars(["job", "description"], body.job.description)
         for index, resume in enumerate(body.resumes):
             self._check_chars(["resumes", index, "text"], resume.text)
-        return await pipelines.screen_candidates(body, self._predict, self._embed)
+        return await pipelines.screen_candidates(body, self._predict, self._embed, set(self.models))
 
     @app.post("/v1/pipelines/employee-insights", response_model=InsightsResponse,
               responses=responses(401, 413, 422, 503, 504))

@@ -1,50 +1,23 @@
 """The bodies of every route, as pydantic models: FastAPI validates them (422 naming the field) and
 publishes them in the OpenAPI document at /docs.
 
-Record contents are checked by the task itself (hrm_ray.tasks), the same code that training reads with,
-so the API and the CLI accept exactly the same records.
+A predict route's records and predictions are the kinds' own schemas (hrm_ray.kinds); record contents are
+checked by the task's kind, the same code the CLI and batch scoring use, so all accept the same records.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Optional, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, Discriminator, Field, Tag
 
-from hrm_ray.tasks.base import text_problem, unicode_problem
-
-
-def _checked(problem_of):
-    def check(text: str) -> str:
-        problem = problem_of(text)
-        if problem:
-            raise ValueError(f"text {problem}")
-        return text
-
-    return AfterValidator(check)
-
-
-# Text a model reads or an id the answer echoes: valid Unicode (no lone surrogate) with a visible character.
-Text = Annotated[str, _checked(text_problem)]
-# A record's column name or value: valid Unicode (an answer may echo it back, e.g. the department).
-Unicode = Annotated[str, _checked(unicode_problem)]
-Scalar = Optional[Union[Unicode, int, float, bool]]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")  # a misspelt field is a 422, not silently ignored
+from hrm_ray.kinds.records import Scalar, Strict, Text, Unicode
+from hrm_ray.kinds.sequence_classification import ClassPrediction, TextRecord
+from hrm_ray.kinds.tabular import TableRecord
+from hrm_ray.kinds.token_classification import EntitiesPrediction
 
 
 # ---- /v1/{task}/predict ----
-
-class TextRecord(Strict):
-    text: Text = Field(description="screening: a resume; sentiment: a feedback text")
-
-
-class TableRecord(Strict):
-    record: dict[Unicode, Scalar] = Field(
-        min_length=1, description="attrition, performance: HR columns of one employee (the task's columns)")
-
 
 def _record_shape(value: Any) -> Optional[str]:
     if isinstance(value, dict):
@@ -62,8 +35,8 @@ class PredictRequest(Strict):
     # serves every task, so one task's valid record can be another's 422.
     inputs: list[Record] = Field(
         min_length=1,
-        description='Records of the task: {"text": ...} for screening and sentiment, {"record": {column: value}} '
-                    "for attrition and performance.",
+        description='Records of the task: {"text": ...} for the text kinds (sequence and token classification), '
+                    '{"record": {column: value}} for the tabular kind (GET /v1/tasks says which task is which).',
         examples=[[{"text": "Great team and flexible hours, but pay is below market."}]],
     )
 
@@ -71,10 +44,8 @@ class PredictRequest(Strict):
         return [record.model_dump() for record in self.inputs]
 
 
-class Prediction(BaseModel):
-    label: str
-    probabilities: dict[str, float]
-    score: Optional[float] = Field(None, description="binary tasks: the probability of the positive label")
+# A class (classification kinds) or the entity spans (token classification).
+Prediction = Union[ClassPrediction, EntitiesPrediction]
 
 
 class ModelRef(BaseModel):
@@ -87,7 +58,17 @@ class PredictResponse(BaseModel):
     model: ModelRef
 
 
-# ---- /v1/health, /v1/models ----
+# ---- /v1/health, /v1/tasks, /v1/models ----
+
+class TaskInfo(BaseModel):
+    name: str
+    kind: str
+    data_files: list[str]
+    primary_metric: str
+    language: str
+    default_learner: str
+    served: bool
+
 
 class Health(BaseModel):
     status: str
@@ -135,14 +116,26 @@ class ScreeningRequest(Strict):
     resumes: list[Resume] = Field(min_length=1)
 
 
+class Profile(BaseModel):
+    title: Optional[str] = None
+    companies: list[str] = Field(default_factory=list)
+    degree: Optional[str] = None
+    college: Optional[str] = None
+    skills: list[str] = Field(default_factory=list)
+    years_of_experience: Optional[float] = None
+
+
 class Candidate(BaseModel):
     id: str
     rank: int
+    language: str = Field(description="the resume's detected language (ISO 639-1), which picked its models")
     fit_score: float = Field(description="cosine similarity of the job's and the resume's embeddings, -1..1")
-    category: str
+    category: Optional[str] = Field(description="the job family; null where no category model reads its language")
     probabilities: dict[str, float] = Field(description="the three most likely categories")
-    redacted_text: str
-    redactions: dict[str, int] = Field(description="how many emails, phone numbers and URLs were removed")
+    profile: Profile = Field(description="fields the resume parser found (empty without a parser for its language)")
+    parsed_by: Optional[ModelRef] = Field(description="the parser model that read it")
+    redacted_text: str = Field(description="the resume without the person's name, e-mail, phone, location and URLs")
+    redactions: dict[str, int] = Field(description="how many of each kind were removed")
 
 
 class ScreeningResponse(BaseModel):

@@ -9,13 +9,32 @@ from __future__ import annotations
 import os
 from typing import Literal
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
-from hrm_ray.buckets import MAX_TOKENS
-from hrm_ray.fast_path import PRECISIONS
+from hrm_ray.inference.buckets import MAX_TOKENS
+from hrm_ray.inference.precision import PRECISIONS
+from hrm_ray.kinds import KINDS
 from hrm_ray.tasks import TASKS
 
 Precision = Literal[PRECISIONS]  # type: ignore[valid-type]
+
+
+class KindDeployment(BaseModel):
+    """The Serve options of a task-model deployment (the fields of a YAML `deployments` entry)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_ongoing_requests: int = Field(256, ge=1)
+    ray_actor_options: dict[str, Any] = Field(default_factory=lambda: {"num_cpus": 0.25})
+    autoscaling_config: dict[str, Any] | None = None
+    user_config: dict[str, Any] = Field(default_factory=dict)
+
+    def options(self) -> dict[str, Any]:
+        options = self.model_dump(exclude_none=True)
+        options["user_config"] = ModelSettings(**self.user_config).model_dump()  # a typo fails the deploy, named
+        return options
 
 
 class AppSettings(BaseModel):
@@ -26,8 +45,11 @@ class AppSettings(BaseModel):
     # The model registry (hrm train --output). Relative paths are taken from the folder `serve run` /
     # `hrm serve` starts in; $HRM_MODELS overrides it.
     models_root: str = Field(default_factory=lambda: os.environ.get("HRM_MODELS", "models"))
-    # Tasks to serve; a task without a model in the registry is skipped with a warning.
-    tasks: list[str] = Field(default_factory=lambda: list(TASKS))
+    # Tasks to serve; empty: every task of the registry (`hrm tasks`). One without a trained model is skipped.
+    tasks: list[str] = Field(default_factory=list)
+    # Deployment options of the task models, by kind (what a model of that kind needs: CPUs, GPUs, replicas,
+    # batch sizes). A `deployments` entry of the YAML named after a task overrides them for that task.
+    kind_deployments: dict[str, KindDeployment] = Field(default_factory=dict)
     # The embedding model for job-resume fit: "minilm" (packaged), a HF id or a folder.
     encoder: str = "minilm"
     max_inputs: int = Field(64, ge=1, description="records per request")
@@ -70,3 +92,13 @@ def resolve_device(wanted: str) -> str:
     if wanted == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     return wanted
+
+
+def check_kinds(settings: AppSettings) -> None:
+    unknown = sorted(set(settings.kind_deployments) - set(KINDS))
+    if unknown:
+        raise ValueError(f"kind_deployments names unknown kind(s) {unknown}; kinds: {sorted(KINDS)}")
+
+
+def served_tasks(settings: AppSettings) -> list[str]:
+    return settings.tasks or list(TASKS)

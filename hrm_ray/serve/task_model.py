@@ -23,12 +23,12 @@ from typing import Any
 from ray import serve
 
 from hrm_ray.config import TrainConfig
-from hrm_ray.fast_path import allowed_precision
-from hrm_ray.predictor import Predictor
+from hrm_ray.inference.precision import allowed_precision
+from hrm_ray.inference.predictor import Predictor, load_predictor
 from hrm_ray.registry import resolve_model_dir
 from hrm_ray.serve.lane import InferenceLane
 from hrm_ray.serve.settings import ModelSettings, resolve_device
-from hrm_ray.tasks import InputError, get_task
+from hrm_ray.tasks import get_task
 
 logger = logging.getLogger("ray.serve")
 
@@ -45,11 +45,12 @@ def load(task: str, models_root: str, settings: ModelSettings, device: str) -> L
     if settings.version != "latest":
         location = location / settings.version
     model_dir = resolve_model_dir(str(location))
-    if TrainConfig.from_yaml(model_dir / "hrm_config.yaml").learner == "xgboost":
-        precision, why = "fp32", "gradient-boosted trees are fast as they are"
+    learner = TrainConfig.from_yaml(model_dir / "hrm_config.yaml").learner
+    if learner != "transformer":
+        precision, why = "fp32", f"the {learner} learner is fast as it is"
     else:
         precision, why = allowed_precision(model_dir, settings.precision)
-    predictor = Predictor(model_dir, max_tokens=settings.max_tokens, precision=precision, device=device)
+    predictor = load_predictor(model_dir, max_tokens=settings.max_tokens, precision=precision, device=device)
     metrics_file = model_dir / "metrics.json"
     info = {
         "task": task,
@@ -79,7 +80,8 @@ class TaskModel:
         current = self.loaded
         if current is not None and (current.settings.version, current.settings.precision) == (
                 settings.version, settings.precision) and settings.version != "latest":
-            current.predictor.max_tokens = settings.max_tokens
+            if hasattr(current.predictor, "max_tokens"):
+                current.predictor.max_tokens = settings.max_tokens
             self.loaded = Loaded(current.predictor, settings, current.info)
             return
         loaded = await asyncio.to_thread(load, self.task.name, self.models_root, settings, self.device)
@@ -93,12 +95,7 @@ class TaskModel:
         return self.loaded
 
     async def predict(self, records: list[Any]) -> dict:
-        """Score records; bad ones raise InputError naming the field before they reach a batch."""
-        for index, record in enumerate(records):
-            try:
-                self.task.record_to_text(record)
-            except InputError as error:
-                raise InputError(f"inputs[{index}]: {error}") from None
+        """Score records the caller has checked (the ingress and the pipelines check each once, at the edge)."""
         return await self.score_batch(records)
 
     # Batches are handed to the lane as soon as they form (max_concurrent_batches), which merges them.

@@ -18,22 +18,19 @@ from hrm_ray import console
 from hrm_ray.config import ConfigError, TrainConfig
 from hrm_ray.data import resolve_data_dir
 from hrm_ray.model_card import model_card
-from hrm_ray.models import check_backbone, resolve_backbone
+from hrm_ray.backbones import check_backbone, resolve_backbone
+from hrm_ray.kinds import get_kind
+from hrm_ray.kinds.tabular import TabularTask
 from hrm_ray.ray_session import cluster_capacity, copies_that_fit, ensure_ray
 from hrm_ray.registry import is_remote, new_version, publish
-from hrm_ray.tasks import TabularTask, get_task
+from hrm_ray.tasks import get_task
 from hrm_ray.train.deepspeed_config import deepspeed_config
-
-LEARNERS = ("transformer", "xgboost")
 
 
 def check_config(config: TrainConfig) -> None:
     """Fail before any worker starts, with a message that names the bad setting."""
     task = get_task(config.task)
-    if config.learner not in LEARNERS:
-        raise ConfigError(f"--learner must be one of {LEARNERS}, got {config.learner!r}")
-    if config.learner == "xgboost" and not isinstance(task, TabularTask):
-        raise ConfigError(f"--learner xgboost is for tabular tasks (attrition, performance), not {task.name}")
+    get_kind(task.kind).check_learner(task, config.learner)
     if config.num_workers < 1:
         raise ConfigError(f"--num-workers must be at least 1, got {config.num_workers}")
     if config.epochs <= 0 or config.lr <= 0 or config.batch_size < 1:
@@ -79,6 +76,7 @@ def resolve_task_defaults(config: TrainConfig) -> None:
     """Fill the settings left to the task, so workers and the saved hrm_config.yaml see concrete values."""
     task = get_task(config.task)
     config.learner = config.learner or task.default_learner
+    config.model = config.model or task.default_model
     config.epochs = config.epochs or task.default_epochs
     config.lr = config.lr or task.default_lr
     config.batch_size = config.batch_size or task.default_batch_size
@@ -134,17 +132,9 @@ def check_cluster_fits(config: TrainConfig) -> None:
 
 
 def build_trainer(config: TrainConfig, run_config: RunConfig):
-    """The Ray Train trainer for a prepared config: TorchTrainer (transformers) or XGBoostTrainer."""
-    if config.learner == "transformer":
-        from ray.train.torch import TorchTrainer
-
-        from hrm_ray.train.transformer_loop import train_loop_per_worker
-
-        return TorchTrainer(
-            train_loop_per_worker, train_loop_config=config.to_dict(), scaling_config=scaling_config(config),
-            run_config=run_config,
-        )
-    return _xgboost_trainer(config, get_task(config.task), scaling_config(config), run_config)
+    """The Ray Train trainer for a prepared config, as the task's kind builds it for the config's learner."""
+    task = get_task(config.task)
+    return get_kind(task.kind).trainer(task, config, scaling_config(config), run_config)
 
 
 def train(config: TrainConfig) -> str:
@@ -172,7 +162,7 @@ def train(config: TrainConfig) -> str:
         # The run's checkpoints only matter for resuming it; once its model is published they are dead weight.
         shutil.rmtree(Path(run_config.storage_path) / run_config.name, ignore_errors=True)
     print(f"[hrm] saved {location}", flush=True)
-    print(f"[hrm] test metrics {json.dumps({k: v for k, v in metrics.items() if k not in ('per_class_f1', 'by_group')})}", flush=True)
+    print(f"[hrm] test metrics {json.dumps({k: v for k, v in metrics.items() if not isinstance(v, dict)})}", flush=True)
     return location
 
 
@@ -194,27 +184,10 @@ def publish_checkpoint(checkpoint, config: TrainConfig, version: str) -> tuple[s
 def _check_fast_path(model_dir: Path, config: TrainConfig) -> None:
     import torch
 
-    from hrm_ray.fast_path import check_fast_path
+    from hrm_ray.evaluation.fast_path import check_fast_path
 
     precision = "bf16" if config.use_gpu else "int8"
     device = "cuda" if torch.cuda.is_available() else "cpu"
     verdict = check_fast_path(model_dir, config.data_dir, precision, device)
-    print(f"[hrm] fast path {precision}: test {verdict['metric']} {verdict['fp32']:.4f} -> {verdict[precision]:.4f} "
+    print(f"[hrm] fast path {precision}: {verdict['split']} {verdict['metric']} {verdict['fp32']:.4f} -> {verdict[precision]:.4f} "
           f"({'allowed' if verdict['passed'] else 'refused'} for serving)", flush=True)
-
-
-def _xgboost_trainer(config: TrainConfig, task, scaling: ScalingConfig, run_config: RunConfig):
-    from ray.train.xgboost import XGBoostTrainer
-
-    from hrm_ray.tabular_features import feature_schema
-    from hrm_ray.train.splits import task_splits
-    from hrm_ray.train.xgboost_loop import train_loop_per_worker
-
-    # The categories seen in training, fixed here so every worker one-hot encodes the same columns.
-    schema = feature_schema(task, task_splits(task, config)["train"]["record"].tolist(), config.columns)
-    return XGBoostTrainer(
-        train_loop_per_worker,
-        train_loop_config={"config": config.to_dict(), "schema": schema},
-        scaling_config=scaling,
-        run_config=run_config,
-    )

@@ -35,14 +35,14 @@ from transformers import (
 )
 
 from hrm_ray.config import TrainConfig
-from hrm_ray.metrics import classification_metrics, report_metrics, softmax
-from hrm_ray.models import load_classifier, set_word_embeddings_trainable
+from hrm_ray.evaluation.metrics import classification_metrics, report_metrics, softmax
+from hrm_ray.backbones import load_classifier, set_word_embeddings_trainable
 from hrm_ray.registry import TRAINING_LOG
 from hrm_ray.tasks import get_task
-from hrm_ray.train.chunks import AllChunks, SampledChunks, tokenize_chunks
+from hrm_ray.inference.chunks import AllChunks, SampledChunks, tokenize_chunks
 from hrm_ray.train.class_weights import balanced_class_weights
 from hrm_ray.train.deepspeed_config import deepspeed_config
-from hrm_ray.train.splits import task_splits
+from hrm_ray.kinds import task_splits
 
 FINAL_MODEL_DIR = "model"
 
@@ -285,3 +285,11 @@ def train_loop_per_worker(config_dict: dict) -> None:
     if ray.train.get_context().get_local_rank() == 0:
         # Every checkpoint Ray needs is in its storage by now; the Trainer's local copies (~300 MB each) are not.
         shutil.rmtree(output_dir, ignore_errors=True)
+
+
+def transformer_trainer(config: TrainConfig, scaling, run_config):
+    """The TorchTrainer that runs this loop on every worker, for a prepared config."""
+    from ray.train.torch import TorchTrainer
+
+    return TorchTrainer(train_loop_per_worker, train_loop_config=config.to_dict(), scaling_config=scaling,
+                        run_config=run_config)

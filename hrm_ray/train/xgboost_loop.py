@@ -18,14 +18,13 @@ import ray.train
 import xgboost
 
 from hrm_ray.config import TrainConfig
-from hrm_ray.metrics import classification_metrics
+from hrm_ray.evaluation.metrics import classification_metrics
 from hrm_ray.registry import TRAINING_LOG
-from hrm_ray.tabular_features import encode
+from hrm_ray.learners.tabular_features import encode, feature_schema
+from hrm_ray.learners.xgboost_model import MODEL_FILE, SCHEMA_FILE, class_probabilities, predict_proba
 from hrm_ray.tasks import get_task
-from hrm_ray.train.splits import task_splits
+from hrm_ray.kinds import task_splits
 
-MODEL_FILE = "model.json"
-SCHEMA_FILE = "feature_schema.json"
 VALIDATION_LOSS = "val_loss"  # what training stops on (XGBoost's early stopping)
 
 
@@ -45,16 +44,6 @@ def xgboost_params(config: TrainConfig, n_classes: int) -> dict:
     else:
         params.update(objective="multi:softprob", num_class=n_classes, eval_metric="mlogloss")
     return params
-
-
-def class_probabilities(raw: np.ndarray) -> np.ndarray:
-    """XGBoost's predictions as one probability column per class (binary objectives give P(class 1) alone)."""
-    return np.column_stack([1 - raw, raw]) if raw.ndim == 1 else raw
-
-
-def predict_proba(booster: xgboost.Booster, features) -> np.ndarray:
-    return class_probabilities(
-        booster.predict(xgboost.DMatrix(features), iteration_range=(0, booster.best_iteration + 1)))
 
 
 class ReportRounds(xgboost.callback.TrainingCallback):
@@ -138,3 +127,17 @@ def train_loop_per_worker(config_dict: dict) -> None:
             "test_" + task.primary_metric: metrics.get(task.primary_metric),
         }
         ray.train.report(summary, checkpoint=checkpoint)
+
+
+def xgboost_trainer(config: TrainConfig, task, scaling, run_config):
+    """The XGBoostTrainer for a prepared config."""
+    from ray.train.xgboost import XGBoostTrainer
+
+    # The categories seen in training, fixed here so every worker one-hot encodes the same columns.
+    schema = feature_schema(task, task_splits(task, config)["train"]["record"].tolist(), config.columns)
+    return XGBoostTrainer(
+        train_loop_per_worker,
+        train_loop_config={"config": config.to_dict(), "schema": schema},
+        scaling_config=scaling,
+        run_config=run_config,
+    )

@@ -12,6 +12,7 @@ that the table has, and ignore the others (ids, the label).
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -20,13 +21,16 @@ import pandas as pd
 import pyarrow.csv
 import ray
 
-from hrm_ray.predict import PredictError, model_for_task
-from hrm_ray.predictor import Predictor
+from hrm_ray.inference.predict_file import PredictError, model_for_task
+from hrm_ray.inference.predictor import load_predictor
+from hrm_ray.kinds import get_kind
+from hrm_ray.kinds.tabular import TabularTask
 from hrm_ray.ray_session import ensure_ray
-from hrm_ray.tasks import InputError, TabularTask, get_task
+from hrm_ray.tasks import InputError, get_task
 
 ERROR = "error"
 LABEL = "predicted_label"
+ENTITIES = "entities"
 
 
 def read_table(path: str) -> ray.data.Dataset:
@@ -52,7 +56,7 @@ def check_columns(task_name: str, columns: list[str], text_column: str) -> None:
                                f"it has {columns}")
     elif text_column not in columns:
         raise PredictError(f"the table has no column {text_column!r} (set --text-column); it has {columns}")
-    taken = {LABEL, ERROR, "score"} | {c for c in columns if c.startswith("prob_")}
+    taken = {LABEL, ERROR, ENTITIES, "score"} | {c for c in columns if c.startswith("prob_")}
     clash = sorted(taken & set(columns))
     if clash:
         raise PredictError(f"the table already has column(s) {clash}, which the scores are written to")
@@ -66,8 +70,9 @@ class TableScorer:
     """A Ray Data actor: one model copy, scoring pandas batches row by row into prediction columns."""
 
     def __init__(self, model_dir: str, text_column: str):
-        self.predictor = Predictor(model_dir)
+        self.predictor = load_predictor(model_dir)
         self.task = self.predictor.task
+        self.kind = get_kind(self.task.kind)
         self.text_column = text_column
 
     def record(self, row: dict[str, Any]) -> dict[str, Any]:
@@ -80,10 +85,8 @@ class TableScorer:
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
         records, errors = [], []
         for row in batch.to_dict("records"):  # native Python values, as the HTTP API receives them
-            record = self.record(row)
             try:
-                self.task.record_to_text(record)
-                records.append(record)
+                records.append(self.kind.check_record(self.task, self.record(row)))
                 errors.append(None)
             except InputError as error:
                 records.append(None)
@@ -91,13 +94,16 @@ class TableScorer:
         valid = [r for r in records if r is not None]
         predictions = iter(self.predictor.predict(valid))
         rows = [next(predictions) if r is not None else None for r in records]
-        labels = self.task.labels
         out = batch.copy()
-        out[LABEL] = [p["label"] if p else None for p in rows]
-        for label in labels:
-            out[f"prob_{label}"] = [p["probabilities"][label] if p else None for p in rows]
-        if self.task.is_binary:
-            out["score"] = [p["score"] if p else None for p in rows]
+        if self.task.kind == "token_classification":
+            # Spans are nested records: one JSON list per row, as `hrm predict` writes them.
+            out[ENTITIES] = [json.dumps(p["entities"], ensure_ascii=False) if p else None for p in rows]
+        else:
+            out[LABEL] = [p["label"] if p else None for p in rows]
+            for label in self.task.labels:
+                out[f"prob_{label}"] = [p["probabilities"][label] if p else None for p in rows]
+            if self.task.is_binary:
+                out["score"] = [p["score"] if p else None for p in rows]
         out[ERROR] = errors
         return out
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from hrm_ray.tasks.base import NON_NEGATIVE, WORKING_AGE, TabularTask
+from hrm_ray.kinds.records import NON_NEGATIVE, WORKING_AGE
+from hrm_ray.kinds.tabular import TabularTask
+from hrm_ray.tasks import register
 
 _NUMERIC = (
     "Age", "DistanceFromHome", "EmpEducationLevel", "EmpEnvironmentSatisfaction", "EmpHourlyRate",
@@ -17,8 +19,11 @@ _CATEGORICAL = (
 )
 
 
+@register
 class Performance(TabularTask):
     name = "performance"
+    role = "performance_rating"
+    list_order = 3
     labels = ("2", "3", "4")
     data_files = ("employee_performance_inx/INX_Future_Inc_Employee_Performance.csv",)
     target_column = "PerformanceRating"
@@ -43,10 +48,21 @@ class Performance(TabularTask):
     }
     # Trees on the columns: test macro-F1 0.913 on the full data in ~20 s (benchmarks/quality.py); the
     # transformer on serialised rows stays available with --learner transformer.
-    default_learner = "xgboost"
     default_max_length = 160  # a serialised row is ~145-158 tokens
     default_epochs = 8.0  # ~1,000 rows: many epochs are cheap, and early stopping keeps the best
     default_lr = 1e-4
+    profiles = {
+        "fast": dict(learner="xgboost"),
+        "small": dict(max_train_samples=120, max_length=128, epochs=3, lr=1e-4),
+    }
+    quality_bar = 0.90
+    synthetic_categories = {
+        "Gender": ("Female", "Male"), "EducationBackground": ("Life Sciences", "Medical", "Marketing"),
+        "MaritalStatus": ("Single", "Married", "Divorced"), "EmpDepartment": ("Sales", "Development", "Human Resources"),
+        "EmpJobRole": ("Sales Executive", "Developer", "Manager"),
+        "BusinessTravelFrequency": ("Travel_Rarely", "Travel_Frequently", "Non-Travel"), "OverTime": ("Yes", "No"),
+        "Attrition": ("Yes", "No"),
+    }
     data_description = "INX Future Inc. employee performance data (fictitious company, ratings 2/3/4)"
     intended_use = "Understand which factors go with performance ratings; a second opinion in calibration meetings."
     limits = (

@@ -7,7 +7,9 @@ from pathlib import Path
 import pandas as pd
 
 from hrm_ray.data import parse_labels, read_table
-from hrm_ray.tasks.base import TextTask
+from hrm_ray.kinds.sequence_classification import TextClassificationTask
+from hrm_ray.tasks import register
+from hrm_ray.tasks.screening.synthetic import write_resumes
 
 # The mojibake this data set inherited from its PDFs (UTF-8 read as Latin-1), and zero-width spaces.
 _REPAIRS = {"\u00c2\u00a0": " ", "\u00c2 ": " ", "\u00e2\u20ac\u2122": "'", "\u00e2\u20ac\u201c": "-",
@@ -25,8 +27,11 @@ def drop_title_line(text: str) -> str:
     return text.split("\n", 1)[1] if "\n" in text else ""
 
 
-class Screening(TextTask):
+@register
+class Screening(TextClassificationTask):
     name = "screening"
+    role = "resume_category"
+    list_order = 0
     labels = (
         "ACCOUNTANT", "ADVOCATE", "AGRICULTURE", "APPAREL", "ARTS", "AUTOMOBILE", "AVIATION", "BANKING", "BPO",
         "BUSINESS-DEVELOPMENT", "CHEF", "CONSTRUCTION", "CONSULTANT", "DESIGNER", "DIGITAL-MEDIA", "ENGINEERING",
@@ -45,6 +50,11 @@ class Screening(TextTask):
     default_attention_dropout = 0.0
     default_lr = 1e-4
     default_batch_size = 8  # per worker: 24 classes and ~1,600 resumes need many small steps
+    profiles = {
+        "fast": dict(max_train_samples=600, epochs=2, max_length=128, max_chunks=2, lr=3e-4),
+        "small": dict(max_train_samples=120, max_length=64, max_chunks=2, epochs=3, lr=3e-4),
+    }
+    quality_bar = 0.70
     data_description = "livecareer.com resumes in 24 job categories (text extracted from PDFs), title line removed"
     intended_use = "Routing incoming resumes to the recruiter team of the matching job family; a human reads every resume."
     limits = (
@@ -61,4 +71,7 @@ class Screening(TextTask):
         return pd.DataFrame({"id": table["ID"], "text": texts, "label": labels})
 
     def record_to_text(self, record) -> str:
-        return clean_text(super().record_to_text(record))
+        return clean_text(record["text"])
+
+    def write_synthetic(self, folder: Path, rng, rows: int) -> None:
+        write_resumes(folder / self.data_files[0], rng, rows)

@@ -14,7 +14,8 @@ import pandas as pd
 import ray
 
 from hrm_ray.config import TrainConfig
-from hrm_ray.predictor import Predictor
+from hrm_ray.inference.predictor import load_predictor
+from hrm_ray.kinds import get_kind
 from hrm_ray.ray_session import ensure_ray
 from hrm_ray.registry import resolve_model_dir
 from hrm_ray.tasks import InputError, get_task
@@ -27,7 +28,9 @@ class PredictError(ValueError):
 
 
 def read_records(path: Path, task_name: str) -> list[Any]:
+    """The file's records, each checked by the task's kind (the only check they get)."""
     task = get_task(task_name)
+    kind = get_kind(task.kind)
     if not path.is_file():
         raise PredictError(f"input file not found: {path}")
     records = []
@@ -36,8 +39,7 @@ def read_records(path: Path, task_name: str) -> list[Any]:
             if not line.strip():
                 raise PredictError(f"{path}, line {number}: empty line (one JSON record per line expected)")
             try:
-                record = json.loads(line)
-                task.record_to_text(record)
+                record = kind.check_record(task, json.loads(line))
             except json.JSONDecodeError as error:
                 raise PredictError(f"{path}, line {number}: not valid JSON ({error.msg})") from None
             except InputError as error:
@@ -50,7 +52,7 @@ def read_records(path: Path, task_name: str) -> list[Any]:
 
 class _ScoringActor:
     def __init__(self, model_dir: str):
-        self.predictor = Predictor(model_dir)
+        self.predictor = load_predictor(model_dir)
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
         records = [json.loads(text) for text in batch["record"]]

@@ -11,7 +11,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from hrm_ray.tasks.base import TabularTask
+from hrm_ray.kinds.tabular import TabularTask
 
 
 def feature_schema(task: TabularTask, records: Sequence[dict[str, Any]],

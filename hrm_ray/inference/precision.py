@@ -6,7 +6,7 @@ pays off on CPUs with AMX and for larger backbones on GPUs (MiniLM on an H100 is
 bf16 and fp32 run alike there). Quantisation moves some predictions, so a precision is used
 only for a model whose primary metric on the validation split stays within `TOLERANCE` of fp32 (the test
 split is never what a choice is made on: docs/selection.md): `check_fast_path` measures that once
-(training runs it) and records it in the model folder as `fast_path.json`; serving reads the record and
+(training runs it; hrm_ray/evaluation/fast_path.py) and records it in the model folder as `fast_path.json`; serving reads the record and
 falls back to fp32, saying why, when the check is missing or failed.
 """
 
@@ -62,35 +62,6 @@ def autocast(precision: str, device: str = "cpu"):
     if precision == "bf16" and device == "cpu":
         return torch.autocast(device, dtype=torch.bfloat16)
     return contextlib.nullcontext()
-
-
-def check_fast_path(model_dir: str | Path, data_dir: str, precision: str = "int8", device: str = "cpu") -> dict:
-    """Score the validation split with `precision`, compare with fp32, and record the verdict in the model folder."""
-    from hrm_ray.evaluate import evaluate
-    from hrm_ray.tasks import get_task
-
-    check_precision(precision)
-    check_device(precision, device)
-    model_dir = Path(model_dir)
-    fp32 = evaluate(str(model_dir), data_dir, GATE_SPLIT, device=device)
-    fast = evaluate(str(model_dir), data_dir, GATE_SPLIT, precision=precision, device=device)
-    metric = get_task(fp32["task"]).primary_metric
-    delta = fast[metric] - fp32[metric]
-    verdict = {
-        "split": GATE_SPLIT,
-        "metric": metric,
-        "fp32": fp32[metric],
-        precision: fast[metric],
-        "delta": delta,
-        "tolerance": TOLERANCE,
-        "n": fp32["n"],
-        "passed": delta >= -TOLERANCE,
-    }
-    record_file = model_dir / RECORD_FILE
-    records = json.loads(record_file.read_text()) if record_file.is_file() else {}
-    records[precision] = verdict
-    record_file.write_text(json.dumps(records, indent=2) + "\n")
-    return verdict
 
 
 def check_device(precision: str, device: str) -> None:

