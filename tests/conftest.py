@@ -61,22 +61,16 @@ def registry(tmp_path) -> Path:
 
 # ---- small models, each trained once a session: by the end-to-end tests, the served app and the UI ----
 
-SMALL = {
-    "screening": dict(max_train_samples=120, max_length=64, max_chunks=2, epochs=3, lr=3e-4),
-    "sentiment": dict(max_train_samples=120, max_length=64, epochs=3, lr=1e-4),
-    "attrition": dict(max_train_samples=120, max_length=128, epochs=3, lr=1e-4),
-    "performance": dict(max_train_samples=120, max_length=128, epochs=3, lr=1e-4),
-}
-
-
 def small_config(task, data_dir, registry, **extra):
-    """A fine-tuning run on a small slice, 2 workers, ZeRO-2. Early stopping off: on a tiny slice the validation
-    metric is noise, and the tests want every epoch's loss. 200 validation rows: sentiment's full validation split
-    (1,025 reviews) took 20 s of every epoch."""
+    """A fine-tuning run of the task's small profile (Task.profiles["small"]), 2 workers, ZeRO-2. Early stopping
+    off: on a tiny slice the validation metric is noise, and the tests want every epoch's loss. 200 validation
+    rows: sentiment's full validation split (1,025 reviews) took 20 s of every epoch."""
     from hrm_ray.config import TrainConfig
+    from hrm_ray.tasks import get_task
 
     values = dict(task=task, learner="transformer", data_dir=str(data_dir), output=str(registry), num_workers=2,
-                  deepspeed=2, batch_size=8, early_stopping_patience=100, max_eval_samples=200, **SMALL[task])
+                  deepspeed=2, batch_size=8, early_stopping_patience=100, max_eval_samples=200)
+    values.update(get_task(task).profiles.get("small", {}))
     values.update(extra)
     return TrainConfig(**values)
 
@@ -98,25 +92,35 @@ def small_models(ray_session, data_dir, tmp_path_factory):
     return model_dir
 
 
-SERVED_TASKS = ("attrition", "performance", "screening", "sentiment")
+def served_tasks() -> list[str]:
+    from hrm_ray.tasks import TASKS
+
+    return list(TASKS)
 
 
 @pytest.fixture(scope="session")
 def serve_registry(small_models, data_dir, tmp_path_factory) -> Path:
-    """A registry with a model of every task, as `hrm train` leaves them: copies of the small fine-tuned text
-    models, and small trees (each task's default learner) for the tables."""
+    """A registry with a model of every task, as `hrm train` leaves them, each by the task's default learner:
+    copies of the small fine-tuned models where that is the transformer, else the learner (trees, TF-IDF, CRF)
+    fitted on the task's small profile."""
     from hrm_ray.config import TrainConfig
     from hrm_ray.registry import publish
+    from hrm_ray.tasks import get_task
     from hrm_ray.train.run import train
 
     registry = tmp_path_factory.mktemp("serve") / "models"
-    for task in ("screening", "sentiment"):
-        staged = tmp_path_factory.mktemp("staged") / task
-        shutil.copytree(small_models(task), staged)
-        publish(staged, str(registry), task, small_models(task).name)
-    for task in ("attrition", "performance"):
-        config = TrainConfig(task=task, learner="xgboost", data_dir=str(data_dir), output=str(registry))
-        config.xgboost.num_boost_round = 40
+    for task in served_tasks():
+        spec = get_task(task)
+        if spec.default_learner == "transformer":
+            staged = tmp_path_factory.mktemp("staged") / task
+            shutil.copytree(small_models(task), staged)
+            publish(staged, str(registry), task, small_models(task).name)
+            continue
+        small = {k: v for k, v in spec.profiles.get("small", {}).items() if k in ("max_train_samples", "max_eval_samples")}
+        config = TrainConfig(task=task, learner=spec.default_learner, data_dir=str(data_dir), output=str(registry), **small)
+        if config.learner == "xgboost":
+            config.max_train_samples = None  # trees on the whole table take seconds
+            config.xgboost.num_boost_round = 40
         train(config)
     return registry
 
@@ -139,7 +143,7 @@ class Service:
         config = config or serve_config()
         self.deployed = None  # unknown until the deployment is up (a failed one leaves it unknown)
         deploy(config, self.registry, self.port, self.gcs, token)
-        wait_until_serving(self.url, len(SERVED_TASKS), token)
+        wait_until_serving(self.url, len(served_tasks()), token)
         self.deployed = (config, token)
 
     def ensure_default(self) -> None:

@@ -58,7 +58,8 @@ def test_every_row_of_the_real_tables_is_in_its_valid_ranges(data_dir):
     """The ranges refuse impossible values, never a real employee."""
     import pandas as pd
 
-    from hrm_ray.tasks import TASKS, TabularTask
+    from hrm_ray.kinds.tabular import TabularTask
+    from hrm_ray.tasks import TASKS
 
     for task in (t for t in TASKS.values() if isinstance(t, TabularTask)):
         assert set(task.valid_ranges) == set(task.numeric_columns), task.name

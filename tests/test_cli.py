@@ -1,6 +1,7 @@
 """The CLI. Bad input: one line that names the problem, exit status 2, no traceback, no Ray started. A good run:
 hrm's progress and result, without the known-harmless noise of the libraries underneath."""
 
+import json
 import os
 import subprocess
 import sys
@@ -10,6 +11,11 @@ import pytest
 import torch
 
 from hrm_ray.cli import build_parser, config_from_args, main
+from hrm_ray.kinds import KINDS, get_kind
+from hrm_ray.tasks import TASKS, get_task
+
+
+SENTIMENT_LEARNERS = get_kind(get_task("sentiment").kind).learners
 
 
 def run(capsys, *argv):
@@ -56,7 +62,8 @@ def test_unreachable_hub_model_is_a_clear_error(capsys, data_dir, monkeypatch):
 @pytest.mark.parametrize(
     "flags, message",
     [
-        (["--learner", "xgboost"], "--learner xgboost is for tabular tasks"),
+        (["--learner", "xgboost"],
+         f"--learner must be one of {SENTIMENT_LEARNERS} for sentiment (sequence_classification), got 'xgboost'"),
         (["--deepspeed", "1"], "--deepspeed must be one of"),
         (["--num-workers", "0"], "--num-workers must be at least 1"),
         (["--set", "warmup=3"], "unknown config key: warmup"),
@@ -68,6 +75,31 @@ def test_unreachable_hub_model_is_a_clear_error(capsys, data_dir, monkeypatch):
 def test_bad_training_settings_are_named(capsys, data_dir, flags, message):
     code, err = run(capsys, "train", "sentiment", "--data-dir", str(data_dir), *flags)
     assert code == 2 and message in err
+
+
+def test_tasks_prints_every_registry_task_as_json(capsys):
+    assert main(["tasks"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [entry["name"] for entry in listed] == list(TASKS)  # the registry's order
+    for entry in listed:
+        task = TASKS[entry["name"]]
+        assert set(entry) == {"name", "kind", "data_files", "primary_metric", "language", "default_learner"}
+        assert entry["kind"] == task.kind and entry["kind"] in KINDS
+        assert entry["data_files"] == list(task.data_files) and entry["data_files"]
+        assert entry["primary_metric"] == task.primary_metric and entry["language"] == task.language
+        assert entry["default_learner"] in get_kind(task.kind).learners
+    by_name = {entry["name"]: entry for entry in listed}
+    assert by_name["attrition"]["kind"] == "tabular" and by_name["attrition"]["primary_metric"] == "roc_auc"
+    assert by_name["sentiment"]["primary_metric"] == "macro_f1"
+    assert (by_name["sentiment-zh"]["language"], by_name["sentiment-zh"]["default_learner"]) == ("zh", "tfidf")
+    assert (by_name["skills"]["kind"], by_name["skills"]["primary_metric"]) == ("token_classification", "micro_f1")
+
+
+def test_redact_takes_its_files_and_the_model_registry():
+    args = build_parser().parse_args(["redact", "--input", "in.jsonl", "--output", "out.jsonl", "--models", "/srv/m"])
+    assert (args.input, args.output, args.models, args.model) == ("in.jsonl", "out.jsonl", "/srv/m", None)
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["redact", "--output", "out.jsonl"])  # --input is required
 
 
 def test_flags_override_config_file_and_set_overrides_flags(tmp_path):

@@ -1,6 +1,8 @@
 import pytest
 
 from hrm_ray.config import ConfigError, TrainConfig
+from hrm_ray.kinds import get_kind
+from hrm_ray.tasks import TASKS
 
 
 def test_yaml_round_trip_keeps_every_field(tmp_path):
@@ -55,6 +57,21 @@ def test_task_defaults_fill_what_the_config_leaves_open_and_an_override_wins():
     assert sentiment.attention_dropout is None and screening.attention_dropout == 0.0  # None: the backbone's own
     assert chosen.class_weighted_loss is False and chosen.max_length == 64 and chosen.attention_dropout == 0.2
     assert sentiment.max_chunks == 4 and sentiment.epochs == 3.0
+
+
+@pytest.mark.parametrize("name", list(TASKS))
+def test_the_backbone_and_learner_are_the_tasks_unless_the_config_sets_them(name):
+    from hrm_ray.train.run import resolve_task_defaults
+
+    task = TASKS[name]
+    left_open, chosen = TrainConfig(task=name), TrainConfig(task=name, model="multilingual-e5-small-enpt")
+    assert (left_open.model, left_open.learner) == (None, None)
+    for config in (left_open, chosen):
+        resolve_task_defaults(config)
+    # An English-only vocabulary cannot read Chinese: those tasks default to the multilingual encoder.
+    assert left_open.model == ("multilingual-e5-small" if task.language == "zh" else "minilm")
+    assert left_open.learner == task.default_learner and left_open.learner in get_kind(task.kind).learners
+    assert chosen.model == "multilingual-e5-small-enpt"
 
 
 def test_tree_settings_come_from_the_task_unless_the_config_sets_them():

@@ -5,8 +5,25 @@ import shutil
 import pandas as pd
 import pytest
 
+from hrm_ray.config import TrainConfig
 from hrm_ray.data import DataError, SplitSpec, read_table, resolve_data_dir, split_frame
+from hrm_ray.kinds import get_kind, task_splits
+from hrm_ray.kinds.sequence_classification import MAX_CHARS
+from hrm_ray.kinds.token_classification import example_splits
 from hrm_ray.tasks import TASKS, InputError, get_task
+
+
+def tasks_of(*kinds: str) -> list[str]:
+    return [name for name, task in TASKS.items() if task.kind in kinds]
+
+
+TEXT_CLASSIFICATION = tasks_of("sequence_classification")
+TABULAR = tasks_of("tabular")
+TOKEN_CLASSIFICATION = tasks_of("token_classification")
+# The kinds whose rows carry one label each, split 80/10/10 by the data module (stratified or grouped).
+LABELLED = tasks_of("sequence_classification", "tabular")
+# The kinds whose records are {"text": ...}.
+TEXT_RECORDS = tasks_of("sequence_classification", "token_classification")
 
 
 @pytest.fixture(scope="module")
@@ -14,9 +31,18 @@ def frames(data_dir):
     return {name: task.training_frame(data_dir) for name, task in TASKS.items()}
 
 
-@pytest.mark.parametrize("name", list(TASKS))
-def test_splits_are_deterministic_and_no_test_row_is_in_train(frames, name):
-    first, second = split_frame(frames[name]), split_frame(frames[name])
+@pytest.fixture(scope="module")
+def splits(data_dir):
+    """Each task's splits as training reads them (its kind's), computed twice."""
+    def of(name):
+        return task_splits(TASKS[name], TrainConfig(task=name, data_dir=str(data_dir)))
+
+    return {name: (of(name), of(name)) for name in TASKS}
+
+
+@pytest.mark.parametrize("name", LABELLED)
+def test_splits_are_deterministic_and_no_test_row_is_in_train(frames, splits, name):
+    first, second = splits[name]
     for split in first:
         pd.testing.assert_frame_equal(first[split], second[split])
     train = set(first["train"]["text"])
@@ -27,10 +53,35 @@ def test_splits_are_deterministic_and_no_test_row_is_in_train(frames, name):
     assert 0.05 < sizes["test"] / len(frames[name]) < 0.2
 
 
-def test_quick_runs_subset_train_and_validation_but_never_test(data_dir):
-    from hrm_ray.config import TrainConfig
-    from hrm_ray.kinds import task_splits
+@pytest.mark.parametrize("name", TOKEN_CLASSIFICATION)
+def test_token_splits_are_the_files_and_a_missing_split_is_carved_from_train(data_dir, frames, splits, name):
+    task = TASKS[name]
+    first, second = splits[name]
+    for split in first:
+        pd.testing.assert_frame_equal(first[split], second[split])
+    frame = frames[name]
+    present = task.present_files(data_dir)
+    for split in present:
+        if split != "train":  # a split with its own file is that file, row for row
+            assert len(first[split]) == (frame["split"] == split).sum()
+    carved = [split for split in ("validation", "test") if split not in present]
+    assert len(first["train"]) + sum(len(first[split]) for split in carved) == (frame["split"] == "train").sum()
 
+
+@pytest.mark.parametrize("name", TOKEN_CLASSIFICATION)
+def test_a_carved_split_shares_no_text_with_train(frames, name):
+    # Both splits carved from the train file alone, whichever files this data folder has.
+    train_file = frames[name][frames[name]["split"] == "train"]
+    carved = example_splits(train_file, None, None, seed=0)
+    assert sum(len(split) for split in carved.values()) == len(train_file)
+    train = set(carved["train"]["text"])
+    for split in ("validation", "test"):
+        assert 0.05 < len(carved[split]) / len(train_file) < 0.2
+        assert not train & set(carved[split]["text"]), f"a carved {split} text is also in train"
+    assert not set(carved["validation"]["text"]) & set(carved["test"]["text"])
+
+
+def test_quick_runs_subset_train_and_validation_but_never_test(data_dir):
     task = get_task("sentiment")
     whole = task_splits(task, TrainConfig(task="sentiment", data_dir=str(data_dir)))
     quick = task_splits(task, TrainConfig(task="sentiment", data_dir=str(data_dir), max_train_samples=300,
@@ -41,10 +92,26 @@ def test_quick_runs_subset_train_and_validation_but_never_test(data_dir):
     pd.testing.assert_frame_equal(quick["test"], whole["test"])
 
 
-@pytest.mark.parametrize("name", list(TASKS))
+@pytest.mark.parametrize("name", TEXT_CLASSIFICATION)
 def test_exact_duplicate_texts_are_removed_before_splitting(frames, name):
     assert not frames[name]["text"].duplicated().any()
     assert set(frames[name]["label"]) <= set(TASKS[name].labels)
+
+
+@pytest.mark.parametrize("name", TABULAR)
+def test_a_repeated_employee_row_is_removed_before_splitting(data_dir, tmp_path, frames, name):
+    task = TASKS[name]
+    assert set(frames[name]["label"]) <= set(task.labels)
+    target = copy_task_folder(data_dir, tmp_path, name)
+    table = pd.read_csv(target, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    repeated = table.iloc[[3]].copy()
+    for column in task.ignored_columns:  # an id column may differ: the row still says the same
+        if column in repeated:
+            repeated[column] = "999999"
+    pd.concat([table, repeated]).to_csv(target, index=False)
+    assert len(task.load(tmp_path)) == len(table) + 1
+    frame = task.training_frame(tmp_path)
+    assert len(frame) == len(table) and list(frame.columns) == ["record", "label"]
 
 
 def test_known_duplicates_and_the_empty_resume_are_dropped(data_dir, frames):
@@ -160,9 +227,11 @@ def test_an_empty_number_is_a_missing_value_and_its_row_is_kept(data_dir, tmp_pa
     table = pd.read_csv(target, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     table.loc[4, "MonthlyIncome"] = missing
     table.to_csv(target, index=False)
-    frame = get_task("attrition").load(tmp_path)
+    task = get_task("attrition")
+    frame = get_kind(task.kind).all_rows(task, TrainConfig(task="attrition", data_dir=str(tmp_path)))
     assert len(frame) == len(table)
     assert frame["record"][4]["MonthlyIncome"] == ""
+    # The text the transformer learner reads leaves the missing value out, as for a record without the column.
     assert "Monthly Income" not in frame["text"][4] and "Monthly Income" in frame["text"][5]
 
 
@@ -180,30 +249,49 @@ def test_too_few_rows_to_split_is_an_error():
 
 # ---- prediction records ----
 
+@pytest.mark.parametrize("name", TEXT_RECORDS)
 @pytest.mark.parametrize(
     "record, message",
     [
         ({"text": "   "}, "field 'text' is empty"),
         ({"text": 5}, "field 'text' must be a string"),
+        ({"text": "a" * (MAX_CHARS + 1)}, f"field 'text' has {MAX_CHARS + 1} characters; the limit is {MAX_CHARS}"),
         ({"txt": "hello"}, "expects a record"),
         ("hello", "expects a record"),
     ],
+    ids=["blank", "number", "too-long", "misspelt-field", "no-record"],
 )
-def test_bad_text_records_name_the_field(record, message):
+def test_bad_text_records_name_the_field(name, record, message):
+    task = get_task(name)
     with pytest.raises(InputError, match=message):
-        get_task("sentiment").record_to_text(record)
+        get_kind(task.kind).check_record(task, record)
+
+
+@pytest.mark.parametrize("name", TEXT_RECORDS)
+def test_a_good_text_record_is_checked_once_and_read_as_it_came(name):
+    task = get_task(name)
+    kind = get_kind(task.kind)
+    assert kind.check_record(task, {"text": "Kind manager, long hours."}) == {"text": "Kind manager, long hours."}
+    with pytest.raises(InputError, match=r"inputs\[1\]: field 'text' is empty"):
+        kind.check_records(task, [{"text": "fine"}, {"text": ""}])
 
 
 def test_tabular_records_are_serialised_in_a_fixed_order_and_checked():
     task = get_task("attrition")
-    text = task.record_to_text({"record": {"OverTime": "Yes", "Age": 30, "EmployeeNumber": 7}})
-    assert text == "Over Time: Yes\nAge: 30"
+    kind = get_kind(task.kind)
+
+    def model_text(record):  # what the transformer learner reads for a record sent to the API
+        return task.serialise(kind.check_record(task, record)["record"])
+
+    assert model_text({"record": {"OverTime": "Yes", "Age": 30, "EmployeeNumber": 7}}) == "Over Time: Yes\nAge: 30"
     with pytest.raises(InputError, match=r"unknown column\(s\) \['Salary'\]"):
-        task.record_to_text({"record": {"Age": 30, "Salary": 1}})
+        model_text({"record": {"Age": 30, "Salary": 1}})
     with pytest.raises(InputError, match="record.Age must be a number"):
-        task.record_to_text({"record": {"Age": "thirty"}})
+        model_text({"record": {"Age": "thirty"}})
     # A number the record does not have, however the table wrote it, is left out as an absent column is.
     for missing in (None, "", " NA ", "null", float("nan")):
-        assert task.record_to_text({"record": {"OverTime": "Yes", "Age": missing}}) == "Over Time: Yes"
+        assert model_text({"record": {"OverTime": "Yes", "Age": missing}}) == "Over Time: Yes"
     with pytest.raises(InputError, match="none of the columns"):
-        task.record_to_text({"record": {}})
+        model_text({"record": {}})
+    with pytest.raises(InputError, match="expects a record"):
+        model_text({"text": "Age: 30"})

@@ -8,12 +8,19 @@ import pytest
 
 from hrm_ray.config import ConfigError, TrainConfig
 from hrm_ray.evaluation.metrics import metrics_by_group
+from hrm_ray.kinds import get_kind
 from hrm_ray.model_card import model_card
 from hrm_ray.learners.tabular_features import feature_schema
 from hrm_ray.tasks import InputError, get_task
 from hrm_ray.train.run import check_config, resolve_task_defaults
 
 ATTRITION = get_task("attrition")
+SENTIMENT = get_task("sentiment")
+
+
+def check_text_record(text):
+    """What the API, `hrm predict` and batch scoring do with a text record before any model reads it."""
+    return get_kind(SENTIMENT.kind).check_record(SENTIMENT, {"text": text})
 
 
 @pytest.mark.parametrize("value,message", [
@@ -45,17 +52,19 @@ def test_ratings_and_amounts_have_their_scales():
 ])
 def test_text_that_is_not_valid_unicode_or_has_nothing_to_read_is_refused(text, message):
     with pytest.raises(InputError, match=f"field 'text' .*{message}"):
-        get_task("sentiment").record_to_text({"text": text})
+        check_text_record(text)
 
 
 def test_a_record_value_that_is_not_valid_unicode_is_refused():
     with pytest.raises(InputError, match=r"record\.Department has an unpaired surrogate at character 5"):
-        ATTRITION.check_record({"record": {"Department": "Sales\ud800"}})
+        get_kind(ATTRITION.kind).check_record(ATTRITION, {"record": {"Department": "Sales\ud800"}})
 
 
 @pytest.mark.parametrize("text", ["Café, naïve, 中文, 😀", "ok \x00 with a NUL inside"])
 def test_real_text_passes_unchanged(text):
-    assert get_task("sentiment").record_to_text({"text": text}) == text
+    checked = check_text_record(text)
+    assert checked == {"text": text}
+    assert SENTIMENT.record_to_text(checked) == text  # what the model reads
 
 
 # ---- columns known before the decision ----

@@ -3,7 +3,11 @@
 import argparse
 import shlex
 
+import pytest
+
 from hrm_ray.cli import add_train_arguments, config_from_args
+from hrm_ray.kinds import get_kind
+from hrm_ray.tasks import TASKS
 from ui.jobs import REPO, Finetune, finetune_arguments, job_request, learners, shell_command
 
 RUN = Finetune(task="sentiment", learner="transformer", model="multilingual-e5-small", lr=5e-5, epochs=1.5,
@@ -45,8 +49,27 @@ def test_trees_get_no_transformer_flags_and_an_empty_data_dir_is_left_to_the_job
                      max_train_samples=300, data_dir="", output="/srv/models")
     assert finetune_arguments(trees) == ["attrition", "--learner", "xgboost", "--max-train-samples", "300",
                                          "--output", "/srv/models"]
-    assert learners("attrition") == ["transformer", "xgboost"]
-    assert learners("sentiment") == ["transformer"]
+    config = _config(finetune_arguments(trees))
+    assert (config.learner, config.model, config.lr, config.epochs) == ("xgboost", None, None, None)
+
+
+@pytest.mark.parametrize("learner", ["tfidf", "crf"])
+def test_the_other_classical_learners_get_no_transformer_flags_either(learner):
+    task = next(name for name, task in TASKS.items() if learner in get_kind(task.kind).learners)
+    run = Finetune(task=task, learner=learner, model="minilm", lr=None, epochs=None, deepspeed=2,
+                   max_train_samples=300, data_dir="", output="/srv/models")
+    assert finetune_arguments(run) == [task, "--learner", learner, "--max-train-samples", "300",
+                                       "--output", "/srv/models"]
+    assert _config(finetune_arguments(run)).learner == learner
+
+
+def test_the_learners_offered_are_the_kinds_with_the_tasks_default_first():
+    assert learners("attrition") == ["xgboost", "transformer"]
+    assert learners("sentiment") == ["transformer", "tfidf"]
+    for name, task in TASKS.items():
+        offered = learners(name)
+        assert offered[0] == task.default_learner, name
+        assert sorted(offered) == sorted(get_kind(task.kind).learners), name
 
 
 def test_the_page_explains_a_command_it_cannot_make_yet():

@@ -28,7 +28,7 @@ from ui.uploads import CACHE_CLEANUP, discard_uploads, upload_path
 RESUME_SEPARATOR = "---"
 MAX_TEXT_CHARS = 20_000  # the API's default max_text_chars
 # What hrm_ray/pii.py removes before a resume is shown; names are not (the patterns cannot tell them apart).
-REDACTED = "e-mails, phones, URLs"
+REDACTED = "names, e-mails, phones, places, URLs"
 MODELS = [*PACKAGED, *e5_backbone.VARIANTS]  # the packaged backbones; a Hugging Face id or a folder may be typed
 DEEPSPEED_STAGES = [("0: plain DDP", 0), ("ZeRO-2", 2), ("ZeRO-3", 3)]
 NO_CLUSTER = "http://HEAD:8265"  # shown in the command when the UI was started without --jobs
@@ -73,14 +73,28 @@ def screen(client: ApiClient, title: str, description: str, pasted: str, files) 
     rows = [{
         "Rank": c["rank"],
         "Candidate": c["id"],
+        "Language": c["language"],
         "Fit score": round(c["fit_score"], 3),
-        "Category": c["category"],
+        "Category": c["category"] or "-",
         "Top categories": ", ".join(f"{k} {v:.0%}" for k, v in c["probabilities"].items()),
+        **profile_columns(c["profile"]),
         f"Resume ({REDACTED} redacted)": c["redacted_text"][:400],
     } for c in answer["candidates"]]
-    version = answer["models"]["screening"]["version"]
-    note = "\n".join([f"Screened {len(rows)} resume(s) with screening model {version}.", *notes])
+    models = ", ".join(f"{m['task']} {m['version']}" for m in answer["models"].values())
+    note = "\n".join([f"Screened {len(rows)} resume(s) with {models or 'no task model'}.", *notes])
     return pd.DataFrame(rows), note, None
+
+
+def profile_columns(profile: dict) -> dict:
+    """The parsed profile as table cells (empty where the parser found nothing)."""
+    years = profile.get("years_of_experience")
+    return {
+        "Title": profile.get("title") or "",
+        "Companies": ", ".join(profile.get("companies") or []),
+        "Education": ", ".join(v for v in (profile.get("degree"), profile.get("college")) if v),
+        "Skills": ", ".join((profile.get("skills") or [])[:8]),
+        "Years": "" if years is None else f"{years:g}",
+    }
 
 
 # ---- employee insights ----
@@ -164,10 +178,11 @@ def training_curve(client: ApiClient, choice: str | None) -> pd.DataFrame:
 
 # ---- train ----
 
-def task_defaults(task: str) -> tuple[dict, float, float]:
-    """The learner (and the learners there are), epochs and learning rate `hrm train TASK` would use."""
+def task_defaults(task: str) -> tuple[dict, dict, float, float]:
+    """The learner (and the learners there are), backbone, epochs and learning rate `hrm train TASK` would use."""
     spec = get_task(task)
-    return gr.update(choices=learners(task), value=spec.default_learner), spec.default_epochs, spec.default_lr
+    return (gr.update(choices=learners(task), value=spec.default_learner), gr.update(value=spec.default_model),
+            spec.default_epochs, spec.default_lr)
 
 
 def transformer_settings(learner: str) -> list[dict]:
@@ -240,7 +255,7 @@ def train_tab(jobs_address: str | None, data_dir: str, models_dir: str) -> None:
         learner = gr.Dropdown(learners(first), value=spec.default_learner, label="Learner")
         rows = gr.Number(400, label="Training rows (a stratified slice)", precision=0, minimum=1)
     with gr.Row():
-        model = gr.Dropdown(MODELS, value=defaults.model, label="Model", allow_custom_value=True,
+        model = gr.Dropdown(MODELS, value=spec.default_model, label="Model", allow_custom_value=True,
                             interactive=transformer, info="packaged, or type a Hugging Face id or a model folder")
         lr = gr.Number(spec.default_lr, label="Learning rate", interactive=transformer)
         epochs = gr.Number(spec.default_epochs, label="Epochs", interactive=transformer)
@@ -257,7 +272,7 @@ def train_tab(jobs_address: str | None, data_dir: str, models_dir: str) -> None:
                         x_title="epoch (transformer) / boosting round (trees)", elem_id="job-curve")
     logs = gr.Textbox(label="Job logs", lines=16, max_lines=16, autoscroll=True)
 
-    task.change(task_defaults, task, [learner, epochs, lr])
+    task.change(task_defaults, task, [learner, model, epochs, lr])
     learner.change(transformer_settings, learner, [model, lr, epochs, deepspeed])
     # No triggers: on page load and on every change of a setting, so the command is always the current one.
     gr.on(None, lambda *c: preview(jobs_address, data_dir, models_dir, *c), settings, command)
@@ -292,8 +307,9 @@ def build(api_url: str, token: str | None = None, jobs_address: str | None = Non
                                         lines=8)
                     files = gr.File(label="Or upload resumes (.txt, .pdf, .docx)", file_count="multiple",
                                     file_types=list(SUPPORTED))
-            gr.Markdown(f"Resumes are shown with {REDACTED} replaced by [EMAIL], [PHONE] and [URL]; names and other "
-                        "personal details are not redacted. Uploaded files are deleted from the server once read.")
+            gr.Markdown("English and Chinese resumes are parsed by the resume parser of their language into a profile "
+                        f"(title, companies, education, skills, years), and shown with {REDACTED} replaced by tags "
+                        "such as [NAME] and [EMAIL]. Uploaded files are deleted from the server once read.")
             screen_button = gr.Button("Screen candidates", variant="primary")
             screen_note = gr.Markdown()
             ranked = gr.Dataframe(label="Candidates ranked by fit", wrap=True, interactive=False, elem_id="ranked")

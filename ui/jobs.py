@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from hrm_ray.tasks import TabularTask, get_task
+from hrm_ray.kinds import get_kind
+from hrm_ray.tasks import get_task
 
 REPO = Path(__file__).resolve().parents[1]
 FINISHED = ("SUCCEEDED", "FAILED", "STOPPED")
@@ -37,8 +38,9 @@ class Finetune:
 
 
 def learners(task: str) -> list[str]:
-    """What can learn the task (hrm_ray/train/run.py): trees only for tables."""
-    return ["transformer", "xgboost"] if isinstance(get_task(task), TabularTask) else ["transformer"]
+    """What can learn the task: its kind's learners (hrm_ray/kinds), the task's default first."""
+    spec = get_task(task)
+    return sorted(get_kind(spec.kind).learners, key=lambda learner: learner != spec.default_learner)
 
 
 def finetune_arguments(run: Finetune) -> list[str]:

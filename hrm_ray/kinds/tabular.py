@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 from pydantic import Field
 
-from hrm_ray.data import DataError, parse_labels, read_table, resolve_data_dir
+from hrm_ray.data import DataError, drop_duplicate_texts, drop_empty_texts, parse_labels, read_table, resolve_data_dir
 from hrm_ray.kinds.base import Kind
 from hrm_ray.kinds.records import InputError, Scalar, Strict, Unicode, check_number, is_missing, preview, unicode_problem
 from hrm_ray.kinds.sequence_classification import ClassPrediction, labelled_splits
@@ -72,6 +72,13 @@ class TabularTask(Task):
                     f"{path}, line {row + 2}: column {column} has {records[column].iloc[row]!r}; expected a number"
                 )
         return pd.DataFrame({"record": records.to_dict("records"), "label": labels})
+
+    def training_frame(self, data_dir: Path) -> pd.DataFrame:
+        """The rows fit to learn from: none without a value, no row that repeats another's values (ids aside),
+        which could sit in both train and test."""
+        frame = self.with_columns(self.load(data_dir), list(self.feature_columns))
+        frame = drop_duplicate_texts(drop_empty_texts(frame, self.name), self.name)
+        return frame.drop(columns="text")
 
     def default_columns(self) -> list[str]:
         """The columns known before the task's decision: what a model reads unless its config says otherwise."""

@@ -103,11 +103,14 @@ def example_splits(frame: pd.DataFrame, max_train: int | None, max_eval: int | N
     missing = [split for split in ("validation", "test") if splits[split].empty]
     if missing:
         train = splits["train"]
-        order = np.random.default_rng(SPLIT_SEED).permutation(len(train))
-        size = max(1, int(round(CARVED_SHARE * len(train))))
+        # Carved by distinct text: the copies of a text that repeats in train go to one split together, so no
+        # carved row's text is also learned from.
+        codes, distinct = pd.factorize(train["text"])
+        order = np.random.default_rng(SPLIT_SEED).permutation(len(distinct))
+        size = max(1, int(round(CARVED_SHARE * len(distinct))))
         for index, split in enumerate(missing):
-            splits[split] = train.iloc[np.sort(order[index * size:(index + 1) * size])].reset_index(drop=True)
-        splits["train"] = train.iloc[np.sort(order[len(missing) * size:])].reset_index(drop=True)
+            splits[split] = train[np.isin(codes, order[index * size:(index + 1) * size])].reset_index(drop=True)
+        splits["train"] = train[np.isin(codes, order[len(missing) * size:])].reset_index(drop=True)
     rng = np.random.default_rng(seed)
     for split, limit in (("train", max_train), ("validation", max_eval)):
         if limit and limit < len(splits[split]):

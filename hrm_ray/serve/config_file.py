@@ -57,7 +57,8 @@ def local_config(config: dict, models_root: str | None = None, api_token: str | 
 
 
 def gpu_deployments(config: dict) -> list[str]:
-    """The deployments of a Serve config whose replicas ask for GPUs (named, or by kind: `kinds.NAME`)."""
+    """What in a Serve config asks for GPUs: its named deployments, and `the KIND models` for each entry of
+    `args.kind_deployments` that does (every task model of that kind)."""
     def wants_gpu(options: dict) -> bool:
         return (options.get("ray_actor_options") or {}).get("num_gpus", 0) > 0
 

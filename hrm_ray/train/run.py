@@ -26,6 +26,9 @@ from hrm_ray.registry import is_remote, new_version, publish
 from hrm_ray.tasks import get_task
 from hrm_ray.train.deepspeed_config import deepspeed_config
 
+# Learners that fit in one process (hrm_ray/train/classical_loop.py): they train on one Ray Train worker.
+SINGLE_PROCESS_LEARNERS = ("tfidf", "crf")
+
 
 def check_config(config: TrainConfig) -> None:
     """Fail before any worker starts, with a message that names the bad setting."""
@@ -96,6 +99,8 @@ def resolve_task_defaults(config: TrainConfig) -> None:
 def prepare(config: TrainConfig) -> None:
     """Resolve defaults, check the config, and make its paths absolute: workers may run in other folders."""
     resolve_task_defaults(config)
+    if config.learner in SINGLE_PROCESS_LEARNERS:
+        config.num_workers = 1
     check_config(config)
     config.data_dir = str(Path(config.data_dir).expanduser().resolve())
     if not is_remote(config.output):

@@ -120,6 +120,10 @@ def run_search(config: TrainConfig, settings: SearchSettings) -> SearchOutcome:
     resuming = config.resume
     if not resuming:
         prepare(config)
+        if config.learner not in DEFAULT_SPACES:
+            raise ConfigError(
+                f"hrm tune searches the {' and '.join(DEFAULT_SPACES)} learners; {config.learner} chooses its own "
+                f"settings on validation when it trains: `hrm train {config.task} --learner {config.learner}`")
         if config.learner == "xgboost" and not config.xgboost.report_every:
             config.xgboost.report_every = ROUNDS_PER_REPORT
         settings.space = settings.space or DEFAULT_SPACES[config.learner]

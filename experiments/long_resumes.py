@@ -1,7 +1,7 @@
 """What reading whole resumes buys: the same screening model scored on its test split reading only the
 first chunk (what truncation gives) against all chunks averaged (what hrm does), in one run.
 
-    python benchmarks/long_resumes.py --model models/screening/latest --data-dir $HRM_DATA_DIR
+    python experiments/long_resumes.py --model models/screening/latest --data-dir $HRM_DATA_DIR
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ splits, chunking, model loading and metrics:
   - evaluation: every chunk scored, logits mean-pooled per text (AllChunks.pool), macro-F1 over all labels;
     the best-validation epoch is the model the project would keep (load_best_model_at_end, ties -> earlier).
 
-Usage: python benchmarks/recipe_sweep.py --model DIR --data-dir DIR [--round 1-8] [--parallel 4] [--deadline-s 330]
+Usage: python experiments/recipe_sweep.py --model DIR --data-dir DIR [--round 1-8] [--parallel 4] [--deadline-s 330]
                                         [--only a,b] [--tiny]
 
 How its results in docs/results.md ("Quality", "What a GPU sweep says about the recipe") were made: docs/gpu-runs.md.

@@ -3,8 +3,8 @@
 attention dropout (0.1) and without it, in one run; with several backbones, also each one's step time relative
 to the first's.
 
-    python benchmarks/attention_dropout.py [--lengths 128 384] [--batch 8] [--threads 1] [--steps 3]
-    python benchmarks/attention_dropout.py --models minilm multilingual-e5-small-enpt --lengths 128
+    python experiments/attention_dropout.py [--lengths 128 384] [--batch 8] [--threads 1] [--steps 3]
+    python experiments/attention_dropout.py --models minilm multilingual-e5-small-enpt --lengths 128
 
 Why it differs: PyTorch's fused CPU attention kernel has no dropout, so with dropout on, scaled-dot-product
 attention falls back to the unfused path (the whole attention matrix, then softmax, dropout and a second
