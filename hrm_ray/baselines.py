@@ -1,4 +1,4 @@
-"""The classical baselines the task models are measured against (benchmarks/quality.py, benchmarks/recipe_sweep.py).
+"""The classical baselines the task models are measured against (benchmarks/quality.py, experiments/recipe_sweep.py).
 
 Text tasks: TF-IDF + logistic regression, its C chosen on the validation split. Tabular tasks: what a user
 would fit on the columns themselves, logistic regression (standard scaling + one-hot) and scikit-learn's
@@ -17,17 +17,17 @@ import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
-from hrm_ray.metrics import classification_metrics
-from hrm_ray.tasks.base import TabularTask
+from hrm_ray.evaluation.metrics import classification_metrics
+from hrm_ray.kinds.tabular import TabularTask
+from hrm_ray.learners.tfidf import C_GRID, WORD_NGRAMS, TfidfClassifier, select_c
 
-TFIDF_C_GRID = (0.3, 1, 3, 10, 30, 100)  # inverse regularisation, log-spaced around the old fixed C=10
+TFIDF_C_GRID = C_GRID  # inverse regularisation, log-spaced around the old fixed C=10
 CV_FOLDS = 5
 SEED = 0
 
@@ -43,7 +43,7 @@ class Baseline:
     fit_seconds: float  # the settings search included
 
 
-# ---- text: TF-IDF + logistic regression ----
+# ---- text: TF-IDF + logistic regression (the sequence-classification kind's tfidf learner, on words) ----
 
 
 def fit_tfidf_baseline(texts: Sequence[str], labels: Sequence[int],
@@ -53,39 +53,20 @@ def fit_tfidf_baseline(texts: Sequence[str], labels: Sequence[int],
     Word uni- and bigrams with sublinear term frequency, and classes weighted by inverse frequency, as a
     careful team's first model would be: the bar the fine-tuned models must clear in benchmarks/quality.py.
     """
-    vectorizer = _tfidf_vectorizer().fit(texts)
-    return _on_texts(vectorizer, _tfidf_classifier(vectorizer.transform(texts), labels, C))
+    return TfidfClassifier(WORD_NGRAMS).fit(texts, labels, C).predict_proba
 
 
 def fit_tuned_tfidf_baseline(task_labels: Sequence[str], metric: str, train_texts: Sequence[str],
                              train_labels: Sequence[int], validation_texts: Sequence[str],
                              validation_labels: Sequence[int], grid: Sequence[float] = TFIDF_C_GRID) -> Baseline:
     """TF-IDF + logistic regression with the C that scores best on the validation split (`metric`, e.g.
-    macro_f1), fitted on the train split. The vectoriser is fitted once: only the classifier depends on C."""
-    started = time.perf_counter()
-    vectorizer = _tfidf_vectorizer().fit(train_texts)
-    train_matrix, validation_matrix = vectorizer.transform(train_texts), vectorizer.transform(validation_texts)
-    scored = []
-    for C in grid:
-        model = _tfidf_classifier(train_matrix, train_labels, C)
-        probs = model.predict_proba(validation_matrix)
-        scored.append((classification_metrics(task_labels, np.asarray(validation_labels), probs)[metric], C, model))
-    best_score, best_C, model = max(scored, key=lambda item: item[0])
-    chosen = f"C={best_C:g} of {list(grid)}, validation {metric} {best_score:.3f}"
-    return Baseline("TF-IDF + logistic regression", "text", _on_texts(vectorizer, model), chosen,
-                    time.perf_counter() - started)
+    macro_f1, over the classes of train and validation), fitted on the train split.
 
-
-def _tfidf_vectorizer() -> TfidfVectorizer:
-    return TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2, max_features=200_000)
-
-
-def _tfidf_classifier(matrix, labels: Sequence[int], C: float) -> LogisticRegression:
-    return LogisticRegression(max_iter=2000, C=C, class_weight="balanced").fit(matrix, labels)
-
-
-def _on_texts(vectorizer: TfidfVectorizer, model: LogisticRegression) -> Callable[[Sequence[str]], np.ndarray]:
-    return lambda texts: model.predict_proba(vectorizer.transform(texts))
+    `task_labels` is kept for the callers' sake: the probability columns follow the label indices."""
+    model, chosen = select_c(train_texts, train_labels, validation_texts, validation_labels, grid, metric,
+                             settings=WORD_NGRAMS)
+    summary = f"C={chosen['C']:g} of {list(grid)}, validation {metric} {chosen['score']:.3f}"
+    return Baseline("TF-IDF + logistic regression", "text", model.predict_proba, summary, chosen["seconds"])
 
 
 # ---- tabular: models on the columns ----

@@ -38,7 +38,7 @@ class XGBoostConfig:
 
 @dataclass
 class TrainConfig:
-    task: str = "sentiment"
+    task: str = ""  # a registry task (`hrm tasks`); the CLI sets it from its first argument
     # A folder laid out like shared/data; HRM_DATA_DIR wins over the built-in default.
     data_dir: str = field(default_factory=lambda: os.environ.get("HRM_DATA_DIR", "data"))
     # "minilm" is the packaged all-MiniLM-L6-v2, "multilingual-e5-small" and "multilingual-e5-small-enpt" the
@@ -78,7 +78,7 @@ class TrainConfig:
     # has none, the backbone's own (0.1 for MiniLM). Why it is a setting: on CPU, PyTorch's fused attention
     # kernel has no dropout, so with it attention falls back to the unfused path, which made a step on
     # 384-token chunks 1.9x slower (3.8 vs 2.0 s for 8 chunks on one Xeon core; 1.25x on 128 tokens;
-    # benchmarks/attention_dropout.py).
+    # experiments/attention_dropout.py).
     attention_dropout: float | None = None
     early_stopping_patience: int = 2
     seed: int = 42

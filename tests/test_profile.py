@@ -92,7 +92,7 @@ def test_years_are_read_from_english_and_chinese_phrases(phrase, years):
 
 
 @pytest.mark.parametrize("text, years", [
-    ("I have 5 years of experience in Java", 5.0), ("Total IT experience 5 Years 6 Months\nOracle", 5.5),
+    ("I have 5 years of experience in Java", 5.0), ("10 years' experience in retail", 10.0), ("Total IT experience 5 Years 6 Months\nOracle", 5.5),
     ("experience of 7 years in retail", 7.0), ("具有8年工作经验", 8.0), ("五年以上相关工作经验", 5.0),
     ("工作经验：5年", 5.0), ("Worked at Oracle from 2015 to 2018; 3 years in Pune.", None),
 ])
@@ -111,7 +111,8 @@ def test_bad_input_gets_an_error_that_names_it():
 
 def test_a_real_resume_with_its_annotations_as_the_entities(data_dir):
     """The first Dataturks resume, its annotations standing in for a model's (no scores: the first wins)."""
-    record = json.loads((data_dir / "resume_ner_dataturks_en/traindata.json").read_text(encoding="utf-8").splitlines()[0])
+    lines = (data_dir / "resume_ner_dataturks_en/traindata.json").read_text(encoding="utf-8").splitlines()
+    record = json.loads(lines[0])
     text = record["content"]
     entities = [{"type": a["label"][0], "start": p["start"], "end": p["end"] + 1}  # the file's ends are inclusive
                 for a in record["annotation"] for p in a["points"]]

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from hrm_ray.tasks import TASKS
+
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 ACCOUNTANT = ("Staff accountant. Prepared monthly financial statements, reconciled general ledger accounts and "
               "filed quarterly tax returns. Contact jane.doe@example.com or (555) 123-4567.")
@@ -55,7 +57,7 @@ def test_screening_two_resumes_shows_them_ranked_with_emails_and_phones_redacted
     page.get_by_label("Job description").fill("Prepare financial statements, reconcile ledgers, file tax returns.")
     page.get_by_label("Resumes (paste").fill(f"{CHEF}\n---\n{ACCOUNTANT}")
     page.get_by_role("button", name="Screen candidates").click()
-    page.get_by_text("Screened 2 resume(s)").wait_for(timeout=120_000)
+    page.get_by_text("Screened 2 resume(s) with").wait_for(timeout=120_000)
     page.screenshot(path=str(ARTIFACTS / "screening.png"), full_page=True)
 
     # The table's visible text, row by row: rank 1 is the accountant (fit to an accountant job). The
@@ -65,7 +67,8 @@ def test_screening_two_resumes_shows_them_ranked_with_emails_and_phones_redacted
     assert "pasted 2" in first and "[EMAIL]" in first and "[PHONE]" in first
     assert "pasted 1" in second and "Head chef" in second
     assert "jane.doe@example.com" not in table
-    assert "Resume (e-mails, phones, URLs redacted)" in table  # the column says what was redacted, no more
+    assert "Resume (names, e-mails, phones, places, URLs redacted)" in table  # the column says what was redacted
+    assert "Title" in table and "Companies" in table and "Skills" in table  # the parsed profile's columns
     page.close()
 
 
@@ -98,7 +101,7 @@ def test_models_tab_lists_every_model_and_plots_its_training_curve(browser, ui_u
     page.get_by_role("tab", name="Models").click()
     table = page.locator("#registered-models")
     table.get_by_text("sentiment").first.wait_for(timeout=60_000)
-    for task in ("screening", "sentiment", "attrition", "performance"):
+    for task in TASKS:  # every task has a model in the session's registry
         assert task in table.inner_text()
     plot = page.locator("#training-curve")
     plot.locator("canvas, svg").first.wait_for(timeout=60_000)  # Vega draws the curve once the log arrives

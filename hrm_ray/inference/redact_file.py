@@ -57,7 +57,7 @@ def redact_file(input_path: str, output_path: str, models_root: str = "models", 
     with output.open("w", encoding="utf-8") as out:
         for record, language, found in zip(records, languages, entities):
             tags = by_language[language].task.redaction_tags if found is not None else {}
-            text, counts = redact(record["text"], found, tags)
+            text, counts = redact(record["text"], found, entity_tags=tags or None)
             for tag, count in counts.items():
                 totals[tag] = totals.get(tag, 0) + count
             out.write(json.dumps({"text": text, "redactions": counts}, ensure_ascii=False) + "\n")

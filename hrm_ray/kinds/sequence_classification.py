@@ -46,6 +46,10 @@ class TextClassificationTask(Task):
     """A task of this kind: `load` gives a frame with `text` and `label` (and `group` to split by)."""
 
     kind = "sequence_classification"
+    default_learner = "transformer"
+    # The tfidf learner's n-grams: characters by default (Chinese has no spaces to split words on); a task of a
+    # spaced language may ask for word n-grams where they score better on validation.
+    tfidf_words: bool = False
 
     def training_frame(self, data_dir) -> pd.DataFrame:
         """The rows fit to learn from: no empty texts, no exact duplicates."""
@@ -122,14 +126,15 @@ class SequenceClassification(Kind):
 
     def fit_classical(self, task, config, splits):
         """The tfidf learner fitted on train, its C chosen on validation (grouped k-fold where rows have groups)."""
-        from hrm_ray.learners.tfidf import select_c
+        from hrm_ray.learners.tfidf import CHAR_NGRAMS, WORD_NGRAMS, select_c
 
         train, validation = splits["train"], splits["validation"]
         groups = None
         if "group" in train:
             groups = list(train["group"]) + list(validation["group"])
         model, chosen = select_c(train["text"].tolist(), task.label_index(train), validation["text"].tolist(),
-                                 task.label_index(validation), metric=self.primary_metric, groups=groups)
+                                 task.label_index(validation), metric=task.primary_metric, groups=groups,
+                                 settings=WORD_NGRAMS if task.tfidf_words else CHAR_NGRAMS)
         return model, chosen
 
 

@@ -73,7 +73,7 @@ async def screen_candidates(request: ScreeningRequest, predict: Predict, embed: 
     redacted, profiles = [], []
     for text, parser, result in zip(texts, parsers, parsed):
         entities = result[0]["entities"] if result else None
-        redacted.append(redact(text, entities, parser.redaction_tags if parser else {}))
+        redacted.append(redact(text, entities, entity_tags=parser.redaction_tags if parser else None))
         profiles.append(parse_profile(text, entities or [], parser.profile_fields if parser else {}))
     job_text = f"{request.job.title}\n{request.job.description}"
     classified, vectors = await asyncio.gather(

@@ -40,6 +40,8 @@ class Sentiment(TextClassificationTask):
         "small": dict(max_train_samples=120, max_length=64, epochs=3, lr=1e-4),
     }
     quality_bar = 0.70
+    # Word n-grams: 0.607 macro-F1 against characters' 0.586 in grouped 5-fold selection (docs/classical-learners.md).
+    tfidf_words = True
     data_description = (
         "Glassdoor reviews of UK employers (headline, pros, cons); overall rating 1-2 negative, 3 neutral, "
         "4-5 positive; split by firm so test firms are unseen in training"
