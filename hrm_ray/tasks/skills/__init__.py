@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hrm_ray.kinds.token_classification import TokenClassificationTask
-from hrm_ray.spans.formats import read_skillspan
+from hrm_ray.spans.formats import SKILLSPAN_PRIORITY, read_skillspan
 from hrm_ray.tasks import register
 from hrm_ray.tasks.skills.synthetic import write_sentences
 
@@ -22,7 +22,7 @@ class Skills(TokenClassificationTask):
                    "test": "skill_spans_skillspan_en/test.json"}
     # The two layers overlap where a piece of knowledge sits inside a skill; one tag sequence keeps the knowledge
     # span (docs/token-classification.md), while metrics score both layers as annotated.
-    overlap_priority = ("KNOWLEDGE", "SKILL")
+    overlap_priority = SKILLSPAN_PRIORITY
     default_max_length = 128
     profiles = {"fast": {}, "small": dict(max_train_samples=300, max_eval_samples=100)}
     data_description = "SkillSpan (Zhang et al., NAACL 2022): job-posting sentences with skill and knowledge spans"
