@@ -117,9 +117,7 @@ class SequenceClassification(Kind):
 
     def trainer(self, task, config, scaling, run_config):
         if config.learner == "tfidf":
-            from hrm_ray.train.classical_loop import classical_trainer
-
-            return classical_trainer(config, run_config)
+            raise ValueError(f"{config.learner} trains in one Ray task, not a Ray Train run (hrm_ray/train/run.py)")
         from hrm_ray.train.transformer_loop import transformer_trainer
 
         return transformer_trainer(config, scaling, run_config)

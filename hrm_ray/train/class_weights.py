@@ -1,5 +1,5 @@
 """Class weights for the loss: each class counts as much as in a balanced training set (macro-F1 weighs classes
-alike). Kept free of Ray so that a bare training loop (benchmarks/recipe_sweep.py) uses the same weights."""
+alike). Kept free of Ray so that a bare training loop (experiments/recipe_sweep.py) uses the same weights."""
 
 from __future__ import annotations
 

@@ -1,19 +1,21 @@
-"""The classical learners (TF-IDF + logistic regression, CRF) as a one-worker Ray Train run.
+"""The classical learners (TF-IDF + logistic regression, CRF): one Ray task that fits, scores and packs a model.
 
-They fit in one process, so one worker does it; running them through Ray Train anyway gives them what the
-other learners have: the cluster runs them (`ray job submit`), the model folder is reported as a checkpoint to
-the run's storage, and `hrm train` publishes it the same way. The kind fits the learner, choosing its
-settings on validation (`Kind.fit_classical`); the test split is scored once, with the chosen model.
+They fit in one process, so one Ray task on the cluster does it (`ray job submit` runs them like the other
+learners), and sends the model folder back packed as bytes (a few MB), so the driver publishes it the same
+way wherever the task ran. A Ray task and not a one-worker Ray Train run: runs started back to back in one
+Ray (the tests, `hrm demo`) lost the new run's worker when the previous run's placement group was cleaned up
+(Ray 2.60), and a learner that never checkpoints mid-way gains nothing from Train. The kind fits the learner,
+choosing its settings on validation (`Kind.fit_classical`); the test split is scored once, with the chosen model.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import tarfile
 import tempfile
 import time
 from pathlib import Path
-
-import ray.train
 
 from hrm_ray.config import TrainConfig
 from hrm_ray.kinds import get_kind
@@ -22,7 +24,8 @@ from hrm_ray.tasks import get_task
 FINAL_MODEL_DIR = "model"
 
 
-def train_loop_per_worker(config_dict: dict) -> None:
+def fit_and_pack(config_dict: dict) -> bytes:
+    """Fit the learner, score its test split, and return the model folder as a tar archive."""
     from hrm_ray.inference.predictor import load_predictor
 
     config = TrainConfig.from_dict(config_dict)
@@ -48,16 +51,19 @@ def train_loop_per_worker(config_dict: dict) -> None:
         (model_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
         (model_dir / "run_info.json").write_text(json.dumps(
             {"train_rows": len(splits["train"]), "validation_rows": len(splits["validation"]),
-             "fit_seconds_with_selection": fit_seconds, "chosen_on_validation": chosen}, indent=2))
-        summary = {"final": 1, "test_" + task.primary_metric: metrics.get(task.primary_metric)}
-        ray.train.report(summary, checkpoint=ray.train.Checkpoint.from_directory(tmp))
+             "fit_seconds_with_selection": fit_seconds, "chosen_on_validation": chosen}, indent=2, default=str))
+        packed = io.BytesIO()
+        with tarfile.open(fileobj=packed, mode="w:gz") as archive:
+            archive.add(model_dir, arcname=FINAL_MODEL_DIR)
+        return packed.getvalue()
 
 
-def classical_trainer(config: TrainConfig, run_config):
-    """A DataParallelTrainer of one worker (the learner is single-process), with the config's CPUs."""
-    from ray.train import ScalingConfig
-    from ray.train.v2.api.data_parallel_trainer import DataParallelTrainer  # Train V2, as TorchTrainer is
+def train_classical(config: TrainConfig, into: Path) -> Path:
+    """Run `fit_and_pack` as a Ray task with the config's CPUs and unpack its folder under `into`."""
+    import ray
 
-    scaling = ScalingConfig(num_workers=1, resources_per_worker={"CPU": config.cpus_per_worker})
-    return DataParallelTrainer(train_loop_per_worker, train_loop_config=config.to_dict(), scaling_config=scaling,
-                               run_config=run_config)
+    task = ray.remote(num_cpus=config.cpus_per_worker, max_retries=config.max_failures)(fit_and_pack)
+    packed = ray.get(task.remote(config.to_dict()))
+    with tarfile.open(fileobj=io.BytesIO(packed), mode="r:gz") as archive:
+        archive.extractall(into, filter="data")
+    return into

@@ -26,7 +26,7 @@ from hrm_ray.registry import is_remote, new_version, publish
 from hrm_ray.tasks import get_task
 from hrm_ray.train.deepspeed_config import deepspeed_config
 
-# Learners that fit in one process (hrm_ray/train/classical_loop.py): they train on one Ray Train worker.
+# Learners that fit in one process (hrm_ray/train/classical_loop.py): one Ray task trains them.
 SINGLE_PROCESS_LEARNERS = ("tfidf", "crf")
 
 
@@ -157,18 +157,31 @@ def train(config: TrainConfig) -> str:
         checkpoint_config=CheckpointConfig(num_to_keep=2),
         logging_config=console.train_logging_config(),
     )
-    trainer = build_trainer(config, run_config)
-    print(f"[hrm] training {task.name} ({config.learner}) with {config.num_workers} worker(s)", flush=True)
-    result = trainer.fit()
-    if result.error:
-        raise result.error
-    location, metrics = publish_checkpoint(result.checkpoint, config, version)
+    if config.learner in SINGLE_PROCESS_LEARNERS:
+        location, metrics = _train_single_process(config, version)
+    else:
+        trainer = build_trainer(config, run_config)
+        print(f"[hrm] training {task.name} ({config.learner}) with {config.num_workers} worker(s)", flush=True)
+        result = trainer.fit()
+        if result.error:
+            raise result.error
+        location, metrics = publish_checkpoint(result.checkpoint, config, version)
     if not config.storage_path:
         # The run's checkpoints only matter for resuming it; once its model is published they are dead weight.
         shutil.rmtree(Path(run_config.storage_path) / run_config.name, ignore_errors=True)
     print(f"[hrm] saved {location}", flush=True)
     print(f"[hrm] test metrics {json.dumps({k: v for k, v in metrics.items() if not isinstance(v, dict)})}", flush=True)
     return location
+
+
+def _train_single_process(config: TrainConfig, version: str) -> tuple[str, dict]:
+    from ray.train import Checkpoint
+
+    from hrm_ray.train.classical_loop import train_classical
+
+    print(f"[hrm] training {config.task} ({config.learner}) in one Ray task", flush=True)
+    with tempfile.TemporaryDirectory() as unpacked:
+        return publish_checkpoint(Checkpoint.from_directory(str(train_classical(config, Path(unpacked)))), config, version)
 
 
 def publish_checkpoint(checkpoint, config: TrainConfig, version: str) -> tuple[str, dict]:

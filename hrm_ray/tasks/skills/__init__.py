@@ -24,7 +24,7 @@ class Skills(TokenClassificationTask):
     # span (docs/token-classification.md), while metrics score both layers as annotated.
     overlap_priority = SKILLSPAN_PRIORITY
     default_max_length = 128
-    profiles = {"fast": {}, "small": dict(max_train_samples=300, max_eval_samples=100)}
+    profiles = {"fast": {}, "small": dict(max_train_samples=1500, max_eval_samples=300)}
     data_description = "SkillSpan (Zhang et al., NAACL 2022): job-posting sentences with skill and knowledge spans"
     intended_use = "Finding the skills a job posting asks for or a resume shows, for matching and learning paths."
     limits = "English tech and house job postings of one period; new tools and soft skills are found less reliably."
