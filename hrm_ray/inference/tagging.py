@@ -41,8 +41,8 @@ class TransformerTaggerPredictor(TaggerPredictor):
         from hrm_ray.inference.token_tagger import TransformerTagger
 
         super().__init__(task, model_dir, config)
-        self.model = TransformerTagger(self.model_dir, precision=precision, device=device,
-                                       max_length=config.max_length)
+        # Windows as in training (tagger.json in the folder).
+        self.model = TransformerTagger(self.model_dir, precision=precision, device=device)
 
     def entities(self, texts: list[str]) -> list[list[dict]]:
         return self.model.predict_entities(texts)

@@ -148,7 +148,7 @@ class TokenClassification(Kind):
     def trainer(self, task, config, scaling, run_config):
         if config.learner == "crf":
             raise ValueError(f"{config.learner} trains in one Ray task, not a Ray Train run (hrm_ray/train/run.py)")
-        from hrm_ray.train.token_loop import token_trainer
+        from hrm_ray.train.token_trainer import token_trainer
 
         return token_trainer(config, scaling, run_config)
 
