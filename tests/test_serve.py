@@ -246,8 +246,10 @@ def test_a_new_version_swaps_in_under_load_with_no_failed_request(service, serve
     # The same weights under a new version name stand in for a retrained model: what is tested is the swap.
     shutil.copytree(serve_registry / "sentiment" / old, serve_registry / "sentiment" / new)
     config = serve_config()
-    sentiment = next(d for d in config["applications"][0]["deployments"] if d["name"] == "sentiment")
-    sentiment["user_config"]["version"] = new
+    # A `deployments` entry named after the task overrides its kind's options: here only its version.
+    app = config["applications"][0]
+    kind_options = app["args"]["kind_deployments"]["sequence_classification"]
+    app["deployments"].append({"name": "sentiment", "user_config": {**kind_options["user_config"], "version": new}})
 
     def answered_by(version: str) -> list:
         return [r for r in list(results) if r.status == 200 and r.body["model"]["version"] == version]
