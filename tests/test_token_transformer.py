@@ -75,7 +75,8 @@ def round_trip(tokenizer, text, entities, types, max_length, stride, subtokens="
     return spans_of(predicted), spans_of(gold), windows
 
 
-MIXED = "Worked at Microsoft Research, Redmond\r\n\r\nSkills: Python 😀, 机器学习\r\n高勇：男，中国国籍 🚀 emoji😀end"
+MIXED = ("Worked at Microsoft Research, Redmond\r\n\r\nSkills: Python 😀, 机器学习\r\n"
+         "高勇：男，中国国籍 🚀 emoji😀end")
 MIXED_ENTITIES = [("Microsoft Research", "ORG"), ("Redmond", "LOC"), ("Python", "SKILL"), ("机器学习", "SKILL"),
                   ("高勇", "NAME"), ("中国国籍", "CONT")]
 

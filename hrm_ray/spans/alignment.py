@@ -76,7 +76,8 @@ def encode_windows(tokenizer, text: str, max_length: int, stride: int) -> list[W
     prefix, suffix = _special_tokens(tokenizer)
     body = max_length - len(prefix) - len(suffix)
     if body < 1:
-        raise AlignmentError(f"max_length {max_length} leaves no room beside {len(prefix) + len(suffix)} special tokens")
+        specials = len(prefix) + len(suffix)
+        raise AlignmentError(f"max_length {max_length} leaves no room beside {specials} special tokens")
     if not 0 <= stride < body:
         raise AlignmentError(f"stride must be in [0, {body}) for max_length {max_length}, got {stride}")
 
@@ -143,7 +144,8 @@ def trim_entities(text: str, entities: Sequence[Mapping], where: str = "entities
         except (KeyError, TypeError, ValueError):
             raise AlignmentError(f"{where}[{number}] needs type, start and end, got {entity!r}") from None
         if not 0 <= start < end <= len(text):
-            raise AlignmentError(f"{where}[{number}] span [{start}, {end}) is outside its text of {len(text)} characters")
+            raise AlignmentError(
+                f"{where}[{number}] span [{start}, {end}) is outside its text of {len(text)} characters")
         while start < end and text[start].isspace():
             start += 1
         while end > start and text[end - 1].isspace():
